@@ -1,0 +1,72 @@
+"""Is the data pipeline the bottleneck? Synthetic segments/s vs training-step samples/s.
+
+    python experiments/audio_artifacts/bench_throughput.py [overrides ...]
+
+Both are measured on this machine with the recipe's config: data generation in one process (what
+one DataLoader worker does), the training step (forward + backward + AdamW) with torch's threads.
+Writes experiments/audio_artifacts/results/throughput.json.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import hydra
+import torch
+from hydra import compose, initialize_config_dir
+
+import vqa_train  # noqa: F401
+from vqa_train.utils.atomic import write_json
+from vqa_train.utils.config import CONF_DIR
+
+OUT = Path(__file__).parent / "results" / "throughput.json"
+
+
+def main(overrides: list[str]) -> dict:
+    with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
+        cfg = compose("train", overrides=["experiment=audio_artifacts_cpu30", *overrides])
+    dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
+    module = hydra.utils.instantiate(cfg.model, _convert_="partial")
+    ds = dm.dataset("train")
+
+    n_data = 600
+    ds[0]
+    t0 = time.perf_counter()
+    batch = [ds[i] for i in range(n_data)]
+    data_rate = n_data / (time.perf_counter() - t0)
+
+    bs = int(cfg.data.batch_size)
+    waves = torch.stack([w for w, _ in batch[:bs]])
+    labels = torch.tensor([y for _, y in batch[:bs]])
+    opt = torch.optim.AdamW(module.parameters(), lr=1e-3)
+    module.train()
+    steps, warmup = 12, 2
+    for i in range(steps + warmup):
+        if i == warmup:
+            t0 = time.perf_counter()
+        loss = torch.nn.functional.cross_entropy(module(waves), labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    train_rate = steps * bs / (time.perf_counter() - t0)
+
+    result = {
+        "command": "python experiments/audio_artifacts/bench_throughput.py " + " ".join(overrides),
+        "machine": {"cpus": torch.get_num_threads(), "processor": platform.processor() or platform.machine()},
+        "model": {"arch": cfg.model.net.arch, "width": cfg.model.net.width, "batch_size": bs},
+        "data_segments_per_s_one_process": round(data_rate, 1),
+        "train_samples_per_s": round(train_rate, 1),
+        "ratio_data_over_train": round(data_rate / train_rate, 2),
+        "target_ratio": 2.0,
+    }
+    write_json(OUT, result)
+    print(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

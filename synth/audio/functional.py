@@ -1,0 +1,421 @@
+"""Pure numpy kernels behind the audio defects.
+
+Every kernel takes float32 ``(channels, samples)`` audio and returns new float32 audio of the same
+shape; inputs are never mutated. Kernels draw nothing at random: any noise waveform comes from
+``np.random.default_rng(noise_seed)`` with the seed passed in as a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.fft
+
+from synth.audio.base import check_audio, fit_peak
+
+PEAK = 0.99  # additive defects keep |x| <= PEAK (scale down only)
+LOCAL_WINDOW_S = 0.010  # window of the "local" signal energy a click is measured against
+HISS_LOW_HZ = 20.0  # coloured noise has a flat spectrum below this (no infinite DC for brown)
+SOFT_KNEE = 1.0
+HUM_EXPOSURE_HZ = 4000.0  # hum harmonics above this do not count towards its audibility
+HISS_BANDS_HZ = ((500.0, 1000.0), (1000.0, 2000.0), (2000.0, 4000.0), (4000.0, 8000.0), (8000.0, 16000.0))  # soft clippers count a sample as clipped once the drive reaches their ceiling
+
+
+def rms(audio: np.ndarray) -> float:
+    """Root mean square over all channels and samples (0 for empty audio)."""
+    if audio.size == 0:
+        return 0.0
+    flat = audio.astype(np.float64, copy=False).ravel()
+    return float(np.sqrt(np.dot(flat, flat) / flat.size))
+
+
+def db_to_gain(db: float) -> float:
+    return float(10.0 ** (db / 20.0))
+
+
+def band_powers(audio: np.ndarray, sample_rate: int, bands: Sequence[tuple[float, float]]) -> np.ndarray:
+    """Mean power of ``audio`` (channels averaged) in each ``[low, high)`` Hz band (float64)."""
+    n = audio.shape[-1]
+    spectrum = np.abs(scipy.fft.rfft(np.atleast_2d(audio).astype(np.float64), axis=-1)) ** 2
+    cumulative = np.concatenate([[0.0], np.cumsum(spectrum.mean(axis=0))])
+    edges = np.clip(np.round(np.asarray(bands, dtype=np.float64) * n / sample_rate).astype(int), 0, n // 2 + 1)
+    edges[:, 1] = np.maximum(edges[:, 1], edges[:, 0] + 1)
+    edges = np.minimum(edges, n // 2 + 1)
+    return (cumulative[edges[:, 1]] - cumulative[edges[:, 0]]) / (n * n)
+
+
+def exposure_gain(content: np.ndarray, added: np.ndarray, margin_db: float) -> float:
+    """Smallest gain on ``added`` making it ``margin_db`` louder than ``content`` in at least one band.
+
+    Both are band powers over the same bands. This is the audibility guarantee of additive
+    defects: a defect drowned in every band by the content (hiss under rain, hum under a bass
+    note) is raised until it stands out somewhere, as a listener needs it to.
+    """
+    ratio = added / np.maximum(content, 1e-30)
+    best = float(np.max(ratio)) if ratio.size else 0.0
+    return float(np.sqrt(10.0 ** (margin_db / 10.0) / best)) if best > 0 else 0.0
+
+
+# ---------------------------------------------------------------------------------------------- clicks
+
+
+def click_starts(
+    num_samples: int,
+    sample_rate: int,
+    first_position: float,
+    gaps_s: Sequence[float],
+    widths: Sequence[int],
+) -> list[int]:
+    """Start samples of clicks laid out as a Poisson process on the clip seen as a circle.
+
+    The first click sits at ``first_position`` (a fraction of the clip), click ``k`` follows after
+    ``gaps_s[k-1]`` seconds, wrapping around the end; clicks stop when the gaps add up to the clip
+    length, so the count scales with the clip duration. Returns as many starts as clicks fit, in
+    the order of ``widths`` (at most ``len(widths)``).
+    """
+    duration = num_samples / sample_rate
+    times = [first_position * duration]
+    elapsed = 0.0
+    for gap in gaps_s[: max(len(widths) - 1, 0)]:
+        elapsed += float(gap)
+        if elapsed >= duration:
+            break
+        times.append((times[0] + elapsed) % duration)
+    starts = []
+    for t, width in zip(times, widths):
+        width = min(int(width), num_samples)
+        starts.append(int(min(int(t * sample_rate), num_samples - width)))
+    return starts
+
+
+def click_waveform(shape: str, width: int, noise: np.ndarray | None = None) -> np.ndarray:
+    """Unit-peak click of ``width`` samples (float64).
+
+    ``impulse``: a Hann-shaped spike (one sample when ``width`` is 1); ``burst``: exponentially
+    decaying noise (needs ``noise`` of ``width`` samples); ``step``: a flat run (the samples are
+    replaced by a constant, like a short dropout or stuck converter).
+    """
+    if width < 1:
+        raise ValueError(f"click width must be >= 1 sample, got {width}")
+    if shape == "impulse":
+        if width == 1:
+            return np.ones(1)
+        return np.sin(np.pi * (np.arange(width) + 0.5) / width) ** 2
+    if shape == "burst":
+        if noise is None or len(noise) != width:
+            raise ValueError("a burst click needs `width` samples of noise")
+        decay = np.exp(-np.arange(width) / max(width / 4.0, 1.0))
+        wave = noise * decay
+        wave[0] = abs(wave[0]) + 1.0  # a sharp leading edge, whatever the noise does
+        return wave / np.max(np.abs(wave))
+    if shape == "step":
+        return np.ones(width)
+    raise ValueError(f"unknown click shape {shape!r}; expected impulse, burst or step")
+
+
+def add_clicks(
+    audio: np.ndarray,
+    sample_rate: int,
+    starts: Sequence[int],
+    widths: Sequence[int],
+    shapes: Sequence[str],
+    polarities: Sequence[int],
+    levels_db: Sequence[float],
+    floor_dbfs: float,
+    noise_seed: int,
+) -> tuple[np.ndarray, list[float]]:
+    """Clicks at ``[start, start + width)``; nothing outside those spans changes.
+
+    A click's energy is ``levels_db`` above the clip's energy in the surrounding
+    ``LOCAL_WINDOW_S`` (so short and long clicks are equally conspicuous), and its peak is at
+    least ``floor_dbfs`` (so clicks on near-silence are heard). Additive clicks are scaled down
+    (and their polarity flipped when that leaves more room) so no sample exceeds ``PEAK``; a
+    ``step`` replaces its span with a constant. Returns the audio and each click's peak offset.
+    """
+    check_audio(audio)
+    out = audio.copy()
+    channels, n = audio.shape
+    if n == 0 or not len(starts):
+        return out, []
+    power = np.mean(audio.astype(np.float64) ** 2, axis=0)
+    cumulative = np.concatenate([[0.0], np.cumsum(power)])
+    half = max(int(round(LOCAL_WINDOW_S * sample_rate / 2)), 1)
+    floor = db_to_gain(floor_dbfs)
+    rng = np.random.default_rng(noise_seed)
+    peaks: list[float] = []
+    for start, width, shape, polarity, level_db in zip(starts, widths, shapes, polarities, levels_db):
+        width = min(int(width), n)
+        start = int(start)
+        noise = rng.standard_normal(width) if shape == "burst" else None
+        wave = click_waveform(shape, width, noise)
+        center = start + width // 2
+        lo, hi = max(center - half, 0), min(center + half, n)
+        local_energy = (cumulative[hi] - cumulative[lo]) * (2 * half) / max(hi - lo, 1)
+        amp = np.sqrt(10.0 ** (level_db / 10.0) * local_energy / np.sum(wave**2))
+        amp = max(float(amp), floor)
+        span = out[:, start : start + width].astype(np.float64)
+        limit = max(PEAK, float(np.max(np.abs(span))))
+        if shape == "step":
+            amp = min(amp, PEAK)
+            new = np.broadcast_to(polarity * amp * wave, span.shape)
+        else:
+            best_sign, best_scale = polarity, 0.0
+            for sign in (polarity, -polarity):
+                scale = _headroom_scale(span, sign * amp * wave, limit)
+                if scale > best_scale + 1e-9:
+                    best_sign, best_scale = sign, scale
+                if scale >= 1.0:
+                    break
+            amp *= best_scale
+            new = span + best_sign * amp * wave
+        out[:, start : start + width] = np.clip(new, -limit, limit)
+        peaks.append(float(amp))
+    return out, peaks
+
+
+def _headroom_scale(span: np.ndarray, click: np.ndarray, limit: float) -> float:
+    """Largest factor in [0, 1] keeping ``|span + factor * click| <= limit`` everywhere."""
+    moving = np.abs(click) > 0
+    if not np.any(moving):
+        return 1.0
+    sign = np.sign(click)
+    room = (limit - span * sign)[:, moving] / np.abs(click)[moving]
+    return float(np.clip(np.min(room), 0.0, 1.0))
+
+
+# ------------------------------------------------------------------------------------------------- hum
+
+
+def hum_waveform(
+    num_samples: int,
+    sample_rate: int,
+    mains_hz: float,
+    amplitudes: Sequence[float],
+    phases: Sequence[float],
+    lfo_hz: float,
+    lfo_depth_db: float,
+    lfo_phase: float,
+    freq_offset_hz: float,
+    wander_hz: float,
+    wander_rate_hz: float,
+    wander_phase: float,
+) -> np.ndarray:
+    """Unit-RMS mains hum (float64, ``(num_samples,)``).
+
+    Harmonic ``k`` (1-based) of a fundamental at ``mains_hz + freq_offset_hz`` that wanders by
+    ``wander_hz`` at ``wander_rate_hz`` has amplitude ``amplitudes[k-1]``; harmonics at or above
+    0.45 x the sample rate are dropped. The level swings by ``lfo_depth_db`` peak to peak.
+    """
+    t = np.arange(num_samples) / sample_rate
+    base = mains_hz + freq_offset_hz
+    cycles = base * t
+    if wander_hz > 0 and wander_rate_hz > 0:
+        cycles = cycles - wander_hz / (2 * np.pi * wander_rate_hz) * (
+            np.cos(2 * np.pi * wander_rate_hz * t + wander_phase) - np.cos(wander_phase)
+        )
+    z = np.exp(2j * np.pi * cycles)
+    power = np.ones_like(z)
+    out = np.zeros(num_samples)
+    top = 0.45 * sample_rate
+    for k, (amp, phase) in enumerate(zip(amplitudes, phases), start=1):
+        power = power * z
+        if (base + wander_hz) * k >= top:
+            break
+        out += amp * (power.imag * np.cos(phase) + power.real * np.sin(phase))
+    level = rms(out[None, :])
+    if level > 0:
+        out /= level
+    if lfo_depth_db > 0 and lfo_hz > 0:
+        out *= 10.0 ** (lfo_depth_db / 40.0 * np.sin(2 * np.pi * lfo_hz * t + lfo_phase))
+    return out
+
+
+def add_hum(
+    audio: np.ndarray,
+    sample_rate: int,
+    mains_hz: float,
+    amplitudes: Sequence[float],
+    phases: Sequence[float],
+    level_db: float,
+    floor_dbfs: float,
+    margin_db: float,
+    lfo_hz: float,
+    lfo_depth_db: float,
+    lfo_phase: float,
+    freq_offset_hz: float,
+    wander_hz: float,
+    wander_rate_hz: float,
+    wander_phase: float,
+) -> tuple[np.ndarray, float]:
+    """Add hum at ``level_db`` re the clip RMS, never below ``floor_dbfs`` RMS.
+
+    The hum is also raised until, around at least one of its harmonics below ``HUM_EXPOSURE_HZ``,
+    it is ``margin_db`` louder than the clip (see :func:`exposure_gain`). The same hum goes into
+    every channel (mains interference couples into the whole chain). The mix is scaled down if
+    needed so it does not clip. Returns the audio and the hum RMS in dBFS.
+    """
+    check_audio(audio)
+    channels, n = audio.shape
+    hum = hum_waveform(
+        n,
+        sample_rate,
+        mains_hz,
+        amplitudes,
+        phases,
+        lfo_hz,
+        lfo_depth_db,
+        lfo_phase,
+        freq_offset_hz,
+        wander_hz,
+        wander_rate_hz,
+        wander_phase,
+    )
+    target = max(rms(audio) * db_to_gain(level_db), db_to_gain(floor_dbfs))
+    base = mains_hz + freq_offset_hz
+    centers = [base * k for k, a in enumerate(amplitudes, start=1) if a > 0 and base * k < HUM_EXPOSURE_HZ]
+    if centers and n >= sample_rate // 10:
+        bands = [(c - max(0.115 * c, 25.0), c + max(0.115 * c, 25.0)) for c in centers]
+        bands = [(max(lo, 0.0), min(hi, sample_rate / 2)) for lo, hi in bands]
+        gain = exposure_gain(
+            band_powers(audio, sample_rate, bands), band_powers(hum[None, :], sample_rate, bands), margin_db
+        )
+        target = max(target, gain)
+    out = audio.astype(np.float64) + target * hum[None, :]
+    return fit_peak(out.astype(np.float32), PEAK), float(20 * np.log10(target))
+
+
+# ------------------------------------------------------------------------------------------------ hiss
+
+
+def coloured_noise(
+    channels: int, num_samples: int, sample_rate: int, slope_db_per_octave: float, noise_seed: int
+) -> np.ndarray:
+    """Gaussian noise with a power spectrum sloping by ``slope_db_per_octave`` (float64, unit RMS).
+
+    0 is white, -3 pink, -6 brown, +3 blue. Below ``HISS_LOW_HZ`` the spectrum is flat.
+    """
+    rng = np.random.default_rng(noise_seed)
+    white = rng.standard_normal((channels, num_samples))
+    if num_samples < 2:
+        return white
+    if slope_db_per_octave != 0.0:
+        freqs = np.fft.rfftfreq(num_samples, 1.0 / sample_rate)
+        ratio = np.maximum(freqs, HISS_LOW_HZ) / 1000.0
+        gain = ratio ** (slope_db_per_octave / (20.0 * np.log10(2.0)))
+        spectrum = scipy.fft.rfft(white, axis=-1) * gain
+        spectrum[:, 0] = 0.0
+        white = scipy.fft.irfft(spectrum, n=num_samples, axis=-1)
+    level = rms(white)
+    return white / level if level > 0 else white
+
+
+def add_hiss(
+    audio: np.ndarray,
+    sample_rate: int,
+    slope_db_per_octave: float,
+    snr_db: float,
+    floor_dbfs: float,
+    margin_db: float,
+    noise_seed: int,
+) -> tuple[np.ndarray, float]:
+    """Add stationary coloured noise ``snr_db`` below the clip RMS, never below ``floor_dbfs`` RMS.
+
+    The noise is also raised until it is ``margin_db`` louder than the clip in at least one
+    octave band of ``HISS_BANDS_HZ`` (see :func:`exposure_gain`). Channels get independent
+    noise. The mix is scaled down if needed (which keeps the SNR). Returns the audio and the
+    achieved SNR in dB.
+    """
+    check_audio(audio)
+    channels, n = audio.shape
+    noise = coloured_noise(channels, n, sample_rate, slope_db_per_octave, noise_seed)
+    signal = rms(audio)
+    target = max(signal * db_to_gain(-snr_db), db_to_gain(floor_dbfs))
+    bands = [(lo, min(hi, sample_rate / 2)) for lo, hi in HISS_BANDS_HZ if lo < 0.45 * sample_rate]
+    if bands and n >= sample_rate // 10:
+        gain = exposure_gain(band_powers(audio, sample_rate, bands), band_powers(noise, sample_rate, bands), margin_db)
+        target = max(target, gain)
+    out = audio.astype(np.float64) + target * noise
+    achieved = 20 * np.log10(signal / target) if signal > 0 else -np.inf
+    return fit_peak(out.astype(np.float32), PEAK), float(achieved)
+
+
+# ------------------------------------------------------------------------------------------ distortion
+
+
+def drive_gain(audio: np.ndarray, min_clipped_fraction: float, drive_db: float) -> float:
+    """Input gain that sends ``min_clipped_fraction`` of the samples to the clip level, plus ``drive_db``.
+
+    Measured on the clip's own sample magnitudes, so the weakest setting clips the same share of
+    samples whether the clip is loud or quiet. Silent clips get a gain of 1.
+    """
+    mags = np.abs(audio).ravel()
+    if mags.size == 0:
+        return 1.0
+    k = min(int(np.floor((1.0 - min_clipped_fraction) * mags.size)), mags.size - 1)
+    level = float(np.partition(mags, k)[k])
+    if level <= 0.0:
+        level = float(np.max(mags))
+    if level <= 0.0:
+        return 1.0
+    return db_to_gain(drive_db) / level
+
+
+def distort(
+    audio: np.ndarray,
+    mode: str,
+    gain: float,
+    ceiling: float,
+    asymmetry: float = 1.0,
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """Drive ``audio * gain`` into a clipper whose output never exceeds ``ceiling``.
+
+    ``hard``: flat tops at +/-ceiling. ``soft``: ``ceiling * tanh``. ``asymmetric``: tanh with the
+    negative half saturating at ``asymmetry * ceiling`` (even harmonics, like an overdriven
+    single-ended stage). A driven sample past the knee (``|gain * x| >= SOFT_KNEE`` of its side's
+    ceiling) counts as clipped; returns the audio and the output levels ``(positive, negative)``
+    at and beyond which a sample is clipped.
+    """
+    check_audio(audio)
+    if not 0.0 < ceiling <= 1.0:
+        raise ValueError(f"ceiling must be in (0, 1], got {ceiling}")
+    u = audio.astype(np.float64) * gain
+    if mode == "hard":
+        out = np.clip(u, -1.0, 1.0) * ceiling
+        levels = (ceiling, ceiling)
+    elif mode == "soft":
+        out = np.tanh(u) * ceiling
+        knee = float(np.tanh(SOFT_KNEE)) * ceiling
+        levels = (knee, knee)
+    elif mode == "asymmetric":
+        if not 0.0 < asymmetry <= 1.0:
+            raise ValueError(f"asymmetry must be in (0, 1], got {asymmetry}")
+        out = np.where(u >= 0, np.tanh(u), asymmetry * np.tanh(u / asymmetry)) * ceiling
+        levels = (float(np.tanh(SOFT_KNEE)) * ceiling, asymmetry * float(np.tanh(SOFT_KNEE)) * ceiling)
+    else:
+        raise ValueError(f"unknown distortion mode {mode!r}; expected hard, soft or asymmetric")
+    # levels are rounded like the output, so a sample driven exactly to a level counts as clipped
+    return out.astype(np.float32), (float(np.float32(levels[0])), float(np.float32(levels[1])))
+
+
+def clipped_fraction(audio: np.ndarray, levels: tuple[float, float]) -> float:
+    """Share of samples at or beyond the clip levels ``(positive, negative)``."""
+    if audio.size == 0:
+        return 0.0
+    pos, neg = np.float32(levels[0]), np.float32(levels[1])
+    return float(np.mean((audio >= pos) | (audio <= -neg)))
+
+
+def distortion_db(clean: np.ndarray, distorted: np.ndarray) -> float:
+    """Energy of what a gain cannot explain, re the explained part (dB; lower is cleaner)."""
+    x = clean.astype(np.float64).ravel()
+    y = distorted.astype(np.float64).ravel()
+    xx = float(np.dot(x, x))
+    if xx <= 0.0:
+        return 0.0
+    a = float(np.dot(x, y)) / xx
+    residual = y - a * x
+    explained = a * a * xx
+    if explained <= 0.0:
+        return 0.0
+    return float(10 * np.log10(max(float(np.dot(residual, residual)), 1e-30) / explained))

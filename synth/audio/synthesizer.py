@@ -1,0 +1,66 @@
+"""Per-sample generation of labelled audio segments: pristine source + at most one defect."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from synth.audio.base import AudioDefect, AudioSource, check_audio
+from synth.core import AudioMeta, Target, sample_rng
+
+
+class AudioArtifactSynth:
+    """Labelled segments from ``(seed, split, index)`` alone.
+
+    Labels cycle through ``classes`` by index, so every split is exactly balanced and a sample's
+    label never depends on which worker asked for it. ``clean_label`` is the defect-free class.
+    """
+
+    def __init__(
+        self,
+        source: AudioSource,
+        defects: Mapping[str, AudioDefect],
+        classes: Sequence[str],
+        sample_rate: int,
+        segment_s: float,
+        seed: int,
+        clean_label: str = "none",
+    ) -> None:
+        classes = list(classes)
+        missing = [c for c in classes if c != clean_label and c not in defects]
+        if missing:
+            raise ValueError(f"classes {missing} have no defect; configured defects: {sorted(defects)}")
+        unused = [d for d in defects if d not in classes]
+        if unused:
+            raise ValueError(f"defects {unused} are not in classes {classes}")
+        self.source = source
+        self.defects = dict(defects)
+        self.classes = classes
+        self.clean_label = clean_label
+        self.sample_rate = int(sample_rate)
+        self.num_samples = int(round(segment_s * sample_rate))
+        self.seed = int(seed)
+        self.meta = AudioMeta(sample_rate=self.sample_rate)
+
+    def label_of(self, index: int) -> str:
+        return self.classes[index % len(self.classes)]
+
+    def sample(self, split: str, index: int) -> tuple[np.ndarray, Target]:
+        """The ``index``-th sample of ``split``: float32 ``(1, num_samples)`` and its ground truth."""
+        rng = sample_rng(self.seed, split, index)
+        label = self.label_of(index)
+        clean, info = self.source.segment(rng, split, self.num_samples, self.sample_rate)
+        check_audio(clean, "source segment")
+        if label == self.clean_label:
+            audio, target = clean, Target(label=label)
+        else:
+            audio, target = self.defects[label](clean, rng, self.meta)
+        target.stats["source"] = info
+        return audio, target
+
+
+def describe(target: Target) -> dict[str, Any]:
+    """A JSON-ready view of a target (for manifests and debugging)."""
+    return target.to_dict()

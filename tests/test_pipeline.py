@@ -1,0 +1,184 @@
+"""End to end on tiny data: train -> checkpoint -> eval (simulated and real folder) -> export -> detect."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from synth.audio import AudioArtifactSynth, Clicks, Hum, ProceduralAudio
+from synth.core import AudioMeta, sample_rng
+from tests.conftest import TINY, compose_cfg, run_entry
+from tests.mediagen import write_mp4
+from vqa_train.deploy.detect import detect
+from vqa_train.deploy.export import export
+from vqa_train.evaluation import evaluate
+from vqa_train.train import train
+
+SR = 32000
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("train")
+    cfg = compose_cfg("train", [*TINY, "trainer.max_epochs=2", "callbacks.last_checkpoint.every_n_train_steps=2"], out)
+    metrics, objects = train(cfg)
+    return {"out": out, "metrics": metrics, "cfg": cfg, "trainer": objects["trainer"]}
+
+
+def test_fast_dev_run(compose_config):
+    cfg = compose_config("train", [*TINY, "debug=fdr", "model.net.width=4", "logger=csv"])
+    metrics, objects = train(cfg)
+    assert objects["trainer"].fast_dev_run
+    assert "train/loss" in metrics or "train/loss_step" in metrics
+
+
+def test_train_writes_checkpoints_curves_and_confusion(trained):
+    out, metrics = trained["out"], trained["metrics"]
+    assert 0.0 <= metrics["val/bacc_best"] <= 1.0
+    assert "test/bacc" in metrics
+    ckpts = {p.name for p in (out / "checkpoints").glob("*.ckpt")}
+    assert "last.ckpt" in ckpts and any(n.startswith("best") for n in ckpts)
+    assert (out / "learning_curve.png").stat().st_size > 0
+    curve = json.loads((out / "learning_curve.json").read_text())
+    assert [r["epoch"] for r in curve] == [0, 1]
+    assert (out / "confusion" / "test.png").is_file()
+    assert not list(out.rglob("*.tmp")), "atomic writes left temporary files"
+
+
+
+
+def test_resume_after_crash_mid_epoch(tmp_path):
+    import lightning as L
+
+    class Crash(L.Callback):
+        def on_train_batch_end(self, trainer, *args):
+            if trainer.global_step == 5:
+                raise RuntimeError("simulated kill")
+
+    base = [*TINY, "trainer.max_epochs=2", "data.train_size=32", "callbacks.last_checkpoint.every_n_train_steps=2",
+            "test=false"]
+    cfg = compose_cfg("train", base, tmp_path / "a")
+    from vqa_train import train as train_mod
+
+    orig = train_mod.instantiate_group
+    train_mod.instantiate_group = lambda g: [*orig(g), Crash()] if g is cfg.get("callbacks") else orig(g)
+    try:
+        with pytest.raises(RuntimeError, match="simulated kill"):
+            train(cfg)
+    finally:
+        train_mod.instantiate_group = orig
+    last = tmp_path / "a" / "checkpoints" / "last.ckpt"
+    assert last.is_file()
+    cfg2 = compose_cfg("train", [*base, f"ckpt_path={last}"], tmp_path / "b")
+    _, objects = train(cfg2)
+    trainer = objects["trainer"]
+    assert trainer.current_epoch == 2
+    assert trainer.global_step == 8  # 2 epochs x 4 batches: nothing repeated or lost beyond the last save
+
+
+def test_eval_simulated_writes_report(trained, tmp_path):
+    ckpt = trained["metrics"]["best_ckpt_path"]
+    cfg = compose_cfg("eval", [f"ckpt_path={ckpt}", "data.test_size=10", "data.val_size=10"], tmp_path)
+    report = evaluate(cfg)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["model"]["num_samples"] == 10
+    assert set(metrics["model"]["per_class"]) == {"none", "hum", "hiss", "distortion", "clicks"}
+    assert np.array(metrics["model"]["confusion_matrix"]).sum() == 10
+    assert "dsp_baseline" in metrics and "thresholds" in metrics["dsp_baseline"]
+    assert (tmp_path / "confusion_matrix.png").is_file()
+    assert report["model"]["balanced_accuracy"] == metrics["model"]["balanced_accuracy"]
+
+
+def _labeled_folder(root: Path) -> Path:
+    """Real-set layout: a few wav files made from pristine content with and without defects."""
+    root.mkdir(parents=True, exist_ok=True)
+    meta = AudioMeta(SR)
+    src = ProceduralAudio()
+    rows = []
+    for i, (name, defect) in enumerate([("clean", None), ("hum", Hum()), ("clicks", Clicks())]):
+        rng = sample_rng(7, "test", i)
+        audio, _ = src.segment(rng, "test", int(2.5 * SR), SR)
+        if defect is not None:
+            audio, _ = defect(audio, rng, meta)
+        sf.write(root / f"{name}.wav", audio[0], SR)
+        rows.append({"path": f"{name}.wav", "label": "none" if defect is None else name})
+    rows.append({"path": "hum.wav", "label": "hum", "start_s": "0.5", "end_s": "1.5"})
+    with open(root / "manifest.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["path", "label", "start_s", "end_s"])
+        w.writeheader()
+        w.writerows(rows)
+    return root
+
+
+def test_eval_real_set_entry_point(trained, tmp_path):
+    real = _labeled_folder(tmp_path / "real")
+    ckpt = trained["metrics"]["best_ckpt_path"]
+    proc = run_entry("eval.py", [f"ckpt_path={ckpt}", f"real_set={real}", "baseline=false",
+                                 f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith("balanced_accuracy=")
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    # 2.5 s files -> 3 segments each (last one padded), plus 1 segment for the 0.5-1.5 s span.
+    assert metrics["model"]["num_samples"] == 10
+    assert metrics["model"]["per_class"]["hum"]["support"] == 4
+    assert float(last.split("=")[1]) == pytest.approx(metrics["model"]["balanced_accuracy"], abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ({"path": "clean.wav", "label": "crackle"}, "unknown label 'crackle'"),
+        ({"path": "missing.wav", "label": "none"}, "file not found"),
+        ({"path": "broken.wav", "label": "none"}, "broken.wav"),
+    ],
+)
+def test_eval_real_set_bad_rows_name_the_row(trained, tmp_path, row, expected):
+    real = _labeled_folder(tmp_path / "real")
+    (real / "broken.wav").write_bytes(b"RIFF\x00\x00garbage" * 10)
+    with open(real / "manifest.csv", "a", newline="") as fh:
+        csv.DictWriter(fh, fieldnames=["path", "label", "start_s", "end_s"]).writerow(row)
+    cfg = compose_cfg("eval", [f"ckpt_path={trained['metrics']['best_ckpt_path']}", f"real_set={real}",
+                               "baseline=false"], tmp_path / "run")
+    with pytest.raises(Exception, match=expected) as exc:
+        evaluate(cfg)
+    assert "manifest.csv:6" in str(exc.value)
+    assert not (tmp_path / "run" / "metrics.json").exists()
+
+
+def test_export_parity_then_detect_on_mp4(trained, tmp_path):
+    ckpt = trained["metrics"]["best_ckpt_path"]
+    cfg = compose_cfg("export", [f"ckpt_path={ckpt}"], tmp_path)
+    result = export(cfg)
+    sidecar = json.loads(Path(result["sidecar"]).read_text())
+    assert sidecar["classes"] == ["none", "hum", "hiss", "distortion", "clicks"]
+    assert sidecar["sample_rate"] == SR and sidecar["segment_s"] == 1.0
+    assert sidecar["parity_max_abs_diff"] <= 1e-4
+    assert sidecar["config"]["model"]["net"]["arch"] == "cnn6"
+
+    # A real mp4 (H.264 + AAC at 48 kHz stereo) of 4.3 s: 5 one-second units, the last padded.
+    t = np.arange(int(4.3 * 48000)) / 48000
+    audio = np.stack([0.3 * np.sin(2 * np.pi * 440 * t), 0.3 * np.sin(2 * np.pi * 660 * t)]).astype(np.float32)
+    media = write_mp4(tmp_path / "clip.mp4", seconds=4.3, audio=audio, sample_rate=48000)
+    dcfg = compose_cfg("detect", [f"input={media}", f"export_dir={tmp_path / 'exports'}"], tmp_path / "detect")
+    timeline = detect(dcfg)
+    det = timeline["detectors"]["audio_artifacts"]
+    assert det["num_units"] == 5
+    assert len(det["scores"]) == 5 and all(abs(sum(r) - 1) < 1e-3 for r in det["scores"])
+    on_disk = json.loads((tmp_path / "detect" / "timeline.json").read_text())
+    assert on_disk["detectors"]["audio_artifacts"]["events"] == det["events"]
+    assert (tmp_path / "detect" / "timeline.png").stat().st_size > 0
+
+
+def test_detect_without_exports_is_one_clear_error(tmp_path):
+    media = write_mp4(tmp_path / "clip.mp4", seconds=1.0, audio=np.zeros((1, 48000), np.float32), sample_rate=48000)
+    proc = run_entry("detect.py", [f"input={media}", f"export_dir={tmp_path / 'none'}",
+                                   f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path, timeout=120)
+    assert proc.returncode == 1
+    assert "run export.py first" in proc.stderr
+    assert "Traceback" not in proc.stderr

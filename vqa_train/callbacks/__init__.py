@@ -1,0 +1,1 @@
+"""Lightning callbacks: images and plots people look at."""

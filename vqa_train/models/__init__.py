@@ -1,0 +1,1 @@
+"""Networks. They take plain keyword arguments and never see a Hydra config."""

@@ -1,0 +1,128 @@
+"""PANN-style audio CNNs (CNN6 / CNN10 / CNN14) over log-mel features.
+
+Module names follow the published PANNs checkpoints (``bn0``, ``conv_block1.conv1``, ``fc1``), so
+their trunk weights load from a local file with :func:`load_pann_weights`; the classification head
+is always new.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from vqa_train.models.logmel import LogMel
+
+log = logging.getLogger(__name__)
+
+# Channel widths of each variant's blocks (PANNs: width 64), and whether a block has one 5x5 conv.
+ARCHS: dict[str, tuple[tuple[int, ...], bool]] = {
+    "cnn6": ((1, 2, 4, 8), True),
+    "cnn10": ((1, 2, 4, 8), False),
+    "cnn14": ((1, 2, 4, 8, 16, 32), False),
+}
+
+
+class ConvBlock(nn.Module):
+    """Two 3x3 conv-BN-ReLU layers (CNN10/14) or one 5x5 (CNN6), then 2x2 average pooling."""
+
+    def __init__(self, c_in: int, c_out: int, single_5x5: bool) -> None:
+        super().__init__()
+        self.single = single_5x5
+        k = 5 if single_5x5 else 3
+        self.conv1 = nn.Conv2d(c_in, c_out, k, padding=k // 2, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        if not single_5x5:
+            self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(c_out)
+
+    def forward(self, x: torch.Tensor, pool: bool = True) -> torch.Tensor:
+        x = F.relu(self.bn1(self.conv1(x)))
+        if not self.single:
+            x = F.relu(self.bn2(self.conv2(x)))
+        return F.avg_pool2d(x, 2) if pool else x
+
+
+class PannClassifier(nn.Module):
+    """Waveform ``(batch, samples)`` at ``sample_rate`` -> class logits ``(batch, num_classes)``."""
+
+    def __init__(
+        self,
+        num_classes: int,
+        arch: str = "cnn6",
+        width: int = 64,
+        sample_rate: int = 32000,
+        n_fft: int = 1024,
+        hop_length: int = 320,
+        n_mels: int = 64,
+        f_min: float = 50.0,
+        f_max: float = 14000.0,
+        dropout: float = 0.2,
+        embedding_dim: int | None = None,
+    ) -> None:
+        super().__init__()
+        if arch not in ARCHS:
+            raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(ARCHS)}")
+        mults, single = ARCHS[arch]
+        self.arch = arch
+        self.features = LogMel(sample_rate, n_fft, hop_length, n_mels, f_min, f_max)
+        self.bn0 = nn.BatchNorm2d(n_mels)
+        chans = [width * m for m in mults]
+        blocks, c_in = [], 1
+        for c in chans:
+            blocks.append(ConvBlock(c_in, c, single))
+            c_in = c
+        for i, block in enumerate(blocks, start=1):
+            self.add_module(f"conv_block{i}", block)
+        self.num_blocks = len(blocks)
+        emb = embedding_dim or c_in
+        self.fc1 = nn.Linear(c_in, emb)
+        self.head = nn.Linear(emb, num_classes)
+        self.dropout = dropout
+
+    def embed(self, wave: torch.Tensor) -> torch.Tensor:
+        x = self.features(wave)  # (B, 1, T, M)
+        x = self.bn0(x.transpose(1, 3)).transpose(1, 3)
+        for i in range(1, self.num_blocks + 1):
+            # CNN14 keeps its last block unpooled in PANNs; others pool every block.
+            pool = not (self.arch == "cnn14" and i == self.num_blocks)
+            x = getattr(self, f"conv_block{i}")(x, pool=pool)
+            if i < self.num_blocks:
+                x = F.dropout(x, p=self.dropout, training=self.training)
+        x = x.mean(dim=3)  # over mel
+        x = x.amax(dim=2) + x.mean(dim=2)  # over time
+        x = F.dropout(x, p=self.dropout * 2.5, training=self.training)
+        return F.relu(self.fc1(x))
+
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        return self.head(F.dropout(self.embed(wave), p=self.dropout, training=self.training))
+
+
+def load_pann_weights(model: nn.Module, path: str | Path) -> list[str]:
+    """Load a PANNs checkpoint (``{"model": state_dict}`` or a bare state dict) from a local file.
+
+    Only tensors whose name and shape match are copied; the head and the feature extractor stay as
+    they are. Returns the names that were loaded; raises if nothing matched.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"model.pretrained_path: no such file: {path}")
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    state = blob.get("model", blob.get("state_dict", blob)) if isinstance(blob, dict) else None
+    if not isinstance(state, dict):
+        raise ValueError(f"{path}: not a state dict or a PANNs checkpoint")
+    state = {k.removeprefix("model.").removeprefix("net."): v for k, v in state.items()}
+    own = model.state_dict()
+    matched = {
+        k: v for k, v in state.items() if k in own and own[k].shape == v.shape and k.split(".")[0] != "head"
+    }
+    if not matched:
+        raise ValueError(
+            f"{path}: no tensor matches this model (is it a PANNs {getattr(model, 'arch', '')} checkpoint?)"
+        )
+    model.load_state_dict(matched, strict=False)
+    log.info("loaded %d/%d tensors from %s", len(matched), len(own), path)
+    return sorted(matched)

@@ -1,0 +1,1 @@
+"""LightningModules: the training logic around a network."""
