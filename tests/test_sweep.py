@@ -11,7 +11,6 @@ TINY_CLI = [
     "trainer.max_epochs=1",
     "data.train_size=16",
     "data.val_size=10",
-    "data.batch_size=8",
     "data.num_workers=0",
     "model.net.width=4",
     "~callbacks.progress_bar",

@@ -16,6 +16,7 @@ from synth.audio.base import check_audio, fit_peak
 
 PEAK = 0.99  # additive defects keep |x| <= PEAK (scale down only)
 LOCAL_WINDOW_S = 0.010  # window of the "local" signal energy a click is measured against
+MIN_CLICK_SCALE = 0.5  # a click near full scale keeps at least half its amplitude (tips clipped)
 HISS_LOW_HZ = 20.0  # coloured noise has a flat spectrum below this (no infinite DC for brown)
 SOFT_KNEE = 1.0
 HUM_EXPOSURE_HZ = 4000.0  # hum harmonics above this do not count towards its audibility
@@ -130,8 +131,10 @@ def add_clicks(
     A click's energy is ``levels_db`` above the clip's energy in the surrounding
     ``LOCAL_WINDOW_S`` (so short and long clicks are equally conspicuous), and its peak is at
     least ``floor_dbfs`` (so clicks on near-silence are heard). Additive clicks are scaled down
-    (and their polarity flipped when that leaves more room) so no sample exceeds ``PEAK``; a
-    ``step`` replaces its span with a constant. Returns the audio and each click's peak offset.
+    (and their polarity flipped when that leaves more room) so no sample exceeds ``PEAK``; if that
+    would take a click below ``MIN_CLICK_SCALE`` of its amplitude, the click's own tips are clipped
+    at ``PEAK`` instead. A ``step`` replaces its span with a constant. Returns the audio and each
+    click's amplitude.
     """
     check_audio(audio)
     out = audio.copy()
@@ -167,7 +170,8 @@ def add_clicks(
                     best_sign, best_scale = sign, scale
                 if scale >= 1.0:
                     break
-            amp *= best_scale
+            # never shrink a click below MIN_CLICK_SCALE: past that its own tips are clipped instead
+            amp *= max(best_scale, MIN_CLICK_SCALE)
             new = span + best_sign * amp * wave
         out[:, start : start + width] = np.clip(new, -limit, limit)
         peaks.append(float(amp))

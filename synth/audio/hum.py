@@ -32,7 +32,7 @@ class Hum(AudioDefect):
     it until, around at least one harmonic below 4 kHz (+/-11.5 %, at least +/-25 Hz), it is that
     much louder than the clip: hum buried under a bass line in every band is inaudible. The mains frequency is off by
     ``freq_offset_hz_range`` (+/-0.2 Hz, grid tolerance) and wanders by ``wander_hz_range`` (up to
-    0.05 Hz); the level drifts by ``lfo_depth_db_range`` (0-3 dB) at ``lfo_hz_range`` (0.05-0.5 Hz).
+    0.05 Hz) at ``wander_rate_hz_range`` (0.05-0.3 Hz), as grid frequency does; the level drifts by ``lfo_depth_db_range`` (0-3 dB) at ``lfo_hz_range`` (0.05-0.5 Hz).
     """
 
     label: ClassVar[str] = "hum"

@@ -7,6 +7,7 @@ from typing import Any
 
 import lightning as L
 import torch
+from threadpoolctl import threadpool_limits
 from torch.utils.data import DataLoader, Dataset
 
 from synth.audio.base import AudioDefect, AudioSource
@@ -32,6 +33,12 @@ class SynthAudioDataset(Dataset):
         return torch.from_numpy(audio[0].copy()), self.class_index[target.label]
 
 
+def single_thread_worker(worker_id: int) -> None:
+    """DataLoader workers synthesise with one BLAS and one torch thread: the cores are the trainer's."""
+    threadpool_limits(1, user_api="blas")
+    torch.set_num_threads(1)
+
+
 class AudioArtifactDataModule(L.LightningDataModule):
     def __init__(
         self,
@@ -51,6 +58,7 @@ class AudioArtifactDataModule(L.LightningDataModule):
         pin_memory: bool = False,
     ) -> None:
         super().__init__()
+        threadpool_limits(1, user_api="blas")  # also when synthesising in the main process
         self.synth = AudioArtifactSynth(
             source, dict(defects), list(classes), sample_rate, segment_s, seed, clean_label
         )
@@ -72,6 +80,7 @@ class AudioArtifactDataModule(L.LightningDataModule):
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=self.num_workers > 0,
+            worker_init_fn=single_thread_worker,
             drop_last=split == "train" and self.sizes[split] >= 2 * self.batch_size,
         )
 

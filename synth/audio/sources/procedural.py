@@ -33,6 +33,7 @@ DEFAULT_KIND_WEIGHTS: dict[str, float] = {
 TABLE_SIZE = 2048  # samples per wavetable cycle (read with linear interpolation)
 BANK_S = 4.0  # seconds of each noise bank
 FLOOR_DBFS = -96.0  # a 16-bit-like noise floor under every segment, so nothing is digitally empty
+MUSIC_LAYER_PROBS = {"chords": 0.75, "bass": 0.7, "lead": 0.45, "plucks": 0.3, "drums": 0.6}
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
 MINOR = (0, 2, 3, 5, 7, 8, 10)
 
@@ -411,7 +412,11 @@ def _music(r: _Render, dense: bool, drone_prob: float) -> tuple[np.ndarray, list
         return [12 * (octave + s // 7) + key + scale[s % 7] for s in steps]
 
     boost = 0.25 if dense else 0.0
-    if r.chance(0.75 + boost):  # chords / pads
+    wanted = {name: r.chance(p + boost) for name, p in MUSIC_LAYER_PROBS.items()}
+    wanted["drone"] = r.chance(drone_prob)
+    if not any(wanted.values()):
+        wanted["chords"] = True
+    if wanted["chords"]:  # chords / pads
         layers.append("chords")
         timbre = r.pick(("organ", "string", "soft", "saw", "reed", "square"))
         attack, decay, sustain = r.u(0.004, 0.15), r.u(0.3, 2.0), r.u(0.3, 0.9)
@@ -419,7 +424,7 @@ def _music(r: _Render, dense: bool, drone_prob: float) -> tuple[np.ndarray, list
         for k in slots:
             voices = [(_band_limited(timbre, f, r.sr), f, level / size) for f in map(_midi_hz, chord_notes(k, octave, size))]
             r.note(out, voices, slot_time(k), chord_beats * beat, attack, decay, sustain, r.u(0.05, 0.4))
-    if r.chance(0.7 + boost):  # bass line, 40-120 Hz
+    if wanted["bass"]:  # bass line, 40-120 Hz
         layers.append("bass")
         timbre = r.pick(("bass", "soft", "saw", "square", "sine"))
         per_beat = r.chance(0.6)
@@ -437,10 +442,10 @@ def _music(r: _Render, dense: bool, drone_prob: float) -> tuple[np.ndarray, list
             table = _band_limited(timbre, f0 * 4 if timbre in ("saw", "square") else f0, r.sr)
             r.note(out, [(table, f0, level)], (b - bar_pos) * beat, step * beat * 0.9, r.u(0.002, 0.01),
                    decay, 0.0 if per_beat else 0.6, 0.05)
-    if r.chance(drone_prob):  # organ / pad drone, a hum look-alike
+    if wanted["drone"]:  # organ / pad drone, a hum look-alike
         layers.append("drone")
         _drone(r, out, _db(r.u(-12, 0)))
-    if r.chance(0.45 + boost):  # lead melody
+    if wanted["lead"]:  # lead melody
         layers.append("lead")
         timbre = r.pick(("saw", "square", "reed", "organ", "string", "sine"))
         count = int(r.rng.integers(2, 7))
@@ -454,7 +459,7 @@ def _music(r: _Render, dense: bool, drone_prob: float) -> tuple[np.ndarray, list
             end = times[i + 1] if i + 1 < count else duration + 0.1
             r.note(out, [(_band_limited(timbre, f0, r.sr), f0, level)], start, max(end - start, 0.06),
                    r.u(0.005, 0.05), r.u(0.2, 1.0), r.u(0.5, 0.9), r.u(0.03, 0.15), vibrato)
-    if r.chance(0.3 + boost):  # plucked arpeggio: sharp attacks, a click look-alike
+    if wanted["plucks"]:  # plucked arpeggio: sharp attacks, a click look-alike
         layers.append("plucks")
         timbre = r.pick(("saw", "square", "string", "soft"))
         sub = r.pick((0.5, 0.25))
@@ -473,7 +478,7 @@ def _music(r: _Render, dense: bool, drone_prob: float) -> tuple[np.ndarray, list
             pick_len = int(r.u(0.001, 0.004) * r.sr)
             pick_noise = r.noise("fric_f", pick_len) * np.exp(-np.arange(pick_len, dtype=np.float32) / (pick_len / 3))
             r.hit(out, pick_noise, start, level * _db(r.u(-20, -8)))
-    if r.chance(0.6 + boost):
+    if wanted["drums"]:
         layers.extend(_drums(r, out, beat, bar_pos, duration))
     return out, layers
 
