@@ -26,14 +26,16 @@ class Clicks(AudioDefect):
     - ``step`` (``step_width_ms_range`` 0.1-2 ms): the span is replaced by a constant, as in a
       buffer dropout or a stuck converter; both edges click.
 
-    ``level_db_range`` (0 to +15 dB) is the click *energy* over the clip's energy in the
-    surrounding 10 ms: a one-sample tick then peaks ~25-40 dB over the local RMS and a 3 ms burst
-    ~10-25 dB over it, which is what restoration tools see on worn records and glitchy streams.
+    ``level_db_range`` (+3 to +15 dB) is the click *energy* over the clip's energy in the
+    surrounding 10 ms: at 32 kHz a one-sample tick then peaks ~28-40 dB over the local RMS and a
+    3 ms burst ~17-29 dB over it (equally conspicuous whatever the width), which is what
+    restoration tools see on worn records and glitchy streams.
     ``floor_dbfs_range`` (-30 to -20 dBFS) is a minimum peak so clicks on near-silence are heard
     (a click on a silent track is the most audible click there is). Counts follow a Poisson process
     at ``clicks_per_s_range`` (1-10 per second, from occasional ticks to crackle) with at least one
     click; with ``single_click_prob`` the clip has exactly one isolated click. Polarity is random.
-    Nothing outside the click spans changes; clicks are scaled down (or flipped) rather than clip.
+    Nothing outside the click spans changes; clicks are scaled down (or flipped) rather than clip,
+    but never below half their amplitude (their own tips are clipped at 0.99 instead).
     """
 
     label: ClassVar[str] = "clicks"
@@ -52,7 +54,7 @@ class Clicks(AudioDefect):
     impulse_width_ms_range: tuple[float, float] = (0.03, 0.3)
     burst_width_ms_range: tuple[float, float] = (0.3, 3.0)
     step_width_ms_range: tuple[float, float] = (0.1, 2.0)
-    level_db_range: tuple[float, float] = (0.0, 15.0)
+    level_db_range: tuple[float, float] = (3.0, 15.0)
     floor_dbfs_range: tuple[float, float] = (-30.0, -20.0)
     max_clicks: int = 24
 

@@ -17,10 +17,13 @@ from synth.audio.base import check_audio, fit_peak
 PEAK = 0.99  # additive defects keep |x| <= PEAK (scale down only)
 LOCAL_WINDOW_S = 0.010  # window of the "local" signal energy a click is measured against
 MIN_CLICK_SCALE = 0.5  # a click near full scale keeps at least half its amplitude (tips clipped)
-HISS_LOW_HZ = 20.0  # coloured noise has a flat spectrum below this (no infinite DC for brown)
+HISS_LOW_HZ = 100.0  # coloured noise is flat below this: brown hiss is not all sub-bass rumble
 SOFT_KNEE = 1.0
-HUM_EXPOSURE_HZ = 4000.0  # hum harmonics above this do not count towards its audibility
-HISS_BANDS_HZ = ((500.0, 1000.0), (1000.0, 2000.0), (2000.0, 4000.0), (4000.0, 8000.0), (8000.0, 16000.0))  # soft clippers count a sample as clipped once the drive reaches their ceiling
+HUM_EXPOSURE_HZ = (90.0, 4000.0)  # harmonics counted for audibility (small speakers lose 50/60 Hz)
+HISS_BANDS_HZ = ((500.0, 1000.0), (1000.0, 2000.0), (2000.0, 4000.0), (4000.0, 8000.0), (8000.0, 16000.0))
+OCTAVE_BANDS_HZ = tuple((62.5 * 2**k, 125.0 * 2**k) for k in range(8))  # 62.5 Hz - 16 kHz
+MAX_EXTRA_DRIVE_DB = 30.0  # distortion is driven at most this much harder to become audible
+EXTRA_DRIVE_STEP_DB = 3.0  # soft clippers count a sample as clipped once the drive reaches their ceiling
 
 
 def rms(audio: np.ndarray) -> float:
@@ -40,10 +43,17 @@ def band_powers(audio: np.ndarray, sample_rate: int, bands: Sequence[tuple[float
     n = audio.shape[-1]
     spectrum = np.abs(scipy.fft.rfft(np.atleast_2d(audio).astype(np.float64), axis=-1)) ** 2
     cumulative = np.concatenate([[0.0], np.cumsum(spectrum.mean(axis=0))])
-    edges = np.clip(np.round(np.asarray(bands, dtype=np.float64) * n / sample_rate).astype(int), 0, n // 2 + 1)
+    edges = np.clip(
+        np.round(np.asarray(bands, dtype=np.float64) * n / sample_rate).astype(int), 0, n // 2 + 1
+    )
     edges[:, 1] = np.maximum(edges[:, 1], edges[:, 0] + 1)
     edges = np.minimum(edges, n // 2 + 1)
     return (cumulative[edges[:, 1]] - cumulative[edges[:, 0]]) / (n * n)
+
+
+def critical_halfwidth(freq_hz: float) -> float:
+    """Half the critical bandwidth of hearing at ``freq_hz``: ~100 Hz wide below 500 Hz, 20 % above."""
+    return max(50.0, 0.1 * freq_hz)
 
 
 def exposure_gain(content: np.ndarray, added: np.ndarray, margin_db: float) -> float:
@@ -251,13 +261,14 @@ def add_hum(
     wander_hz: float,
     wander_rate_hz: float,
     wander_phase: float,
-) -> tuple[np.ndarray, float]:
+) -> tuple[np.ndarray, dict[str, float]]:
     """Add hum at ``level_db`` re the clip RMS, never below ``floor_dbfs`` RMS.
 
-    The hum is also raised until, around at least one of its harmonics below ``HUM_EXPOSURE_HZ``,
+    The hum is also raised until, around at least one of its harmonics within ``HUM_EXPOSURE_HZ``,
     it is ``margin_db`` louder than the clip (see :func:`exposure_gain`). The same hum goes into
     every channel (mains interference couples into the whole chain). The mix is scaled down if
-    needed so it does not clip. Returns the audio and the hum RMS in dBFS.
+    needed so it does not clip. Returns the audio and stats: the hum RMS in dBFS (before any
+    rescaling) and the rescaling gain in dB.
     """
     check_audio(audio)
     channels, n = audio.shape
@@ -277,16 +288,18 @@ def add_hum(
     )
     target = max(rms(audio) * db_to_gain(level_db), db_to_gain(floor_dbfs))
     base = mains_hz + freq_offset_hz
-    centers = [base * k for k, a in enumerate(amplitudes, start=1) if a > 0 and base * k < HUM_EXPOSURE_HZ]
+    lowest, highest = HUM_EXPOSURE_HZ
+    centers = [base * k for k, a in enumerate(amplitudes, start=1) if a > 0 and lowest <= base * k < highest]
     if centers and n >= sample_rate // 10:
-        bands = [(c - max(0.115 * c, 25.0), c + max(0.115 * c, 25.0)) for c in centers]
+        bands = [(c - critical_halfwidth(c), c + critical_halfwidth(c)) for c in centers]
         bands = [(max(lo, 0.0), min(hi, sample_rate / 2)) for lo, hi in bands]
         gain = exposure_gain(
             band_powers(audio, sample_rate, bands), band_powers(hum[None, :], sample_rate, bands), margin_db
         )
         target = max(target, gain)
     out = audio.astype(np.float64) + target * hum[None, :]
-    return fit_peak(out.astype(np.float32), PEAK), float(20 * np.log10(target))
+    mixed, rescale_db = _fit(out)
+    return mixed, {"hum_dbfs": float(20 * np.log10(target)), "rescale_db": rescale_db}
 
 
 # ------------------------------------------------------------------------------------------------ hiss
@@ -322,13 +335,14 @@ def add_hiss(
     floor_dbfs: float,
     margin_db: float,
     noise_seed: int,
-) -> tuple[np.ndarray, float]:
+) -> tuple[np.ndarray, dict[str, float | None]]:
     """Add stationary coloured noise ``snr_db`` below the clip RMS, never below ``floor_dbfs`` RMS.
 
     The noise is also raised until it is ``margin_db`` louder than the clip in at least one
     octave band of ``HISS_BANDS_HZ`` (see :func:`exposure_gain`). Channels get independent
-    noise. The mix is scaled down if needed (which keeps the SNR). Returns the audio and the
-    achieved SNR in dB.
+    noise. The mix is scaled down if needed (which keeps the SNR). Returns the audio and stats:
+    the achieved SNR in dB (None for a silent clip), the noise RMS in dBFS before rescaling and
+    the rescaling gain in dB.
     """
     check_audio(audio)
     channels, n = audio.shape
@@ -337,11 +351,21 @@ def add_hiss(
     target = max(signal * db_to_gain(-snr_db), db_to_gain(floor_dbfs))
     bands = [(lo, min(hi, sample_rate / 2)) for lo, hi in HISS_BANDS_HZ if lo < 0.45 * sample_rate]
     if bands and n >= sample_rate // 10:
-        gain = exposure_gain(band_powers(audio, sample_rate, bands), band_powers(noise, sample_rate, bands), margin_db)
+        gain = exposure_gain(
+            band_powers(audio, sample_rate, bands), band_powers(noise, sample_rate, bands), margin_db
+        )
         target = max(target, gain)
     out = audio.astype(np.float64) + target * noise
-    achieved = 20 * np.log10(signal / target) if signal > 0 else -np.inf
-    return fit_peak(out.astype(np.float32), PEAK), float(achieved)
+    achieved = float(20 * np.log10(signal / target)) if signal > 0 else None
+    mixed, rescale_db = _fit(out)
+    return mixed, {"snr_db": achieved, "noise_dbfs": float(20 * np.log10(target)), "rescale_db": rescale_db}
+
+
+def _fit(mix: np.ndarray) -> tuple[np.ndarray, float]:
+    """``fit_peak`` of a float64 mix, plus the gain it applied in dB (0 when none was needed)."""
+    peak = float(np.max(np.abs(mix))) if mix.size else 0.0
+    out = fit_peak(mix.astype(np.float32), PEAK)
+    return out, float(20 * np.log10(PEAK / peak)) if peak > PEAK else 0.0
 
 
 # ------------------------------------------------------------------------------------------ distortion
@@ -400,6 +424,27 @@ def distort(
         raise ValueError(f"unknown distortion mode {mode!r}; expected hard, soft or asymmetric")
     # levels are rounded like the output, so a sample driven exactly to a level counts as clipped
     return out.astype(np.float32), (float(np.float32(levels[0])), float(np.float32(levels[1])))
+
+
+def distortion_exposure_db(clean: np.ndarray, distorted: np.ndarray, sample_rate: int) -> float:
+    """How much the distortion reshapes the spectrum: the rise of the most affected octave band
+    over the rise of the median band, in dB (a plain gain change scores 0).
+
+    The residual is what a gain cannot explain (see :func:`distortion_db`). Clipping a tonal mix
+    spills harmonics into quiet bands (several dB); clipping a noise bed or only a kick drum's
+    peaks leaves every band about as it was (well under 1 dB) and is not heard as distortion.
+    """
+    x = clean.astype(np.float64)
+    y = distorted.astype(np.float64)
+    xx = float(np.sum(x * x))
+    if xx <= 0.0:
+        return 0.0
+    a = float(np.sum(x * y)) / xx
+    bands = [(lo, min(hi, sample_rate / 2)) for lo, hi in OCTAVE_BANDS_HZ if lo < 0.45 * sample_rate]
+    residual = band_powers(y - a * x, sample_rate, bands)
+    reference = band_powers(a * x, sample_rate, bands)
+    rise = 10 * np.log10(1.0 + residual / np.maximum(reference, 1e-30))
+    return float(np.max(rise) - np.median(rise))
 
 
 def clipped_fraction(audio: np.ndarray, levels: tuple[float, float]) -> float:

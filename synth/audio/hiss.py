@@ -68,7 +68,7 @@ class Hiss(AudioDefect):
 
     def apply(self, audio: np.ndarray, params: dict[str, Any], meta: AudioMeta) -> tuple[np.ndarray, Target]:
         check_audio(audio)
-        out, snr = functional.add_hiss(
+        out, stats = functional.add_hiss(
             audio,
             meta.sample_rate,
             slope_db_per_octave=params["slope_db_per_octave"],
@@ -78,4 +78,4 @@ class Hiss(AudioDefect):
             noise_seed=params["noise_seed"],
         )
         segments = [(0, audio.shape[1])] if audio.shape[1] else []
-        return out, Target(label=self.label, segments=segments, params=params, stats={"snr_db": snr})
+        return out, Target(label=self.label, segments=segments, params=params, stats=stats)

@@ -77,7 +77,9 @@ class Hum(AudioDefect):
             raise ValueError(f"Hum.mains_hz_choices must be mains frequencies in [40, 70] Hz, got {bad}")
         unknown = [v for v in self.variant_choices if v not in VARIANTS]
         if unknown:
-            raise ValueError(f"Hum.variant_choices has unknown variants {unknown}; expected some of {VARIANTS}")
+            raise ValueError(
+                f"Hum.variant_choices has unknown variants {unknown}; expected some of {VARIANTS}"
+            )
 
     def sample_params(self, rng: np.random.Generator, meta: AudioMeta) -> dict[str, Any]:
         mains = float(self.mains_hz_choices[int(rng.integers(len(self.mains_hz_choices)))])
@@ -108,7 +110,7 @@ class Hum(AudioDefect):
 
     def apply(self, audio: np.ndarray, params: dict[str, Any], meta: AudioMeta) -> tuple[np.ndarray, Target]:
         check_audio(audio)
-        out, hum_dbfs = functional.add_hum(
+        out, stats = functional.add_hum(
             audio,
             meta.sample_rate,
             mains_hz=params["mains_hz"],
@@ -126,4 +128,4 @@ class Hum(AudioDefect):
             wander_phase=params["wander_phase"],
         )
         segments = [(0, audio.shape[1])] if audio.shape[1] else []
-        return out, Target(label=self.label, segments=segments, params=params, stats={"hum_dbfs": hum_dbfs})
+        return out, Target(label=self.label, segments=segments, params=params, stats=stats)

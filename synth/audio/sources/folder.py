@@ -96,7 +96,9 @@ class FolderAudio:
         audio = np.asarray(audio, dtype=np.float32).reshape(1, -1)
         if audio.shape[1] == 0:
             self.unreadable[rel] = "no audio samples"
-            warnings.warn(f"FolderAudio skips {str(self.root / rel)!r}: it has no audio samples", stacklevel=3)
+            warnings.warn(
+                f"FolderAudio skips {str(self.root / rel)!r}: it has no audio samples", stacklevel=3
+            )
             return None
         self._cache[rel] = audio
         return audio

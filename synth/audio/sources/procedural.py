@@ -68,7 +68,9 @@ def _harmonic_amps(timbre: str, count: int) -> np.ndarray:
         draw = {1: 1.0, 2: 0.8, 3: 0.45, 4: 0.6, 6: 0.25, 8: 0.35}
         amps = np.array([draw.get(int(k), 0.0) for k in h])
     elif timbre == "reed":  # odd-leaning with a bump around the 3rd-6th harmonics
-        amps = (1.0 / h) * (1.0 + 1.5 * np.exp(-0.5 * ((h - 4.0) / 1.5) ** 2)) * np.where(h % 2 == 1, 1.0, 0.5)
+        amps = (
+            (1.0 / h) * (1.0 + 1.5 * np.exp(-0.5 * ((h - 4.0) / 1.5) ** 2)) * np.where(h % 2 == 1, 1.0, 0.5)
+        )
     elif timbre == "bass":
         amps = 1.0 / h**2.5
     elif timbre == "string":
@@ -231,7 +233,9 @@ class _Banks:
 
     def _drums(self, rng: np.random.Generator) -> dict[str, list[np.ndarray]]:
         sr = self.sample_rate
-        kits: dict[str, list[np.ndarray]] = {k: [] for k in ("kick", "snare", "hat", "open_hat", "crash", "tom")}
+        kits: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("kick", "snare", "hat", "open_hat", "crash", "tom")
+        }
 
         def t_axis(seconds: float) -> np.ndarray:
             return np.arange(int(seconds * sr)) / sr
@@ -260,11 +264,15 @@ class _Banks:
         for _ in range(6):
             t = t_axis(0.2)
             hiss = noise(0.2, _band(rng.uniform(5500, 8000), 16000, 2.0))
-            kits["hat"].append(finish(hiss * np.exp(-t / rng.uniform(0.012, 0.04)) * (1 - np.exp(-t / 0.0005))))
+            kits["hat"].append(
+                finish(hiss * np.exp(-t / rng.uniform(0.012, 0.04)) * (1 - np.exp(-t / 0.0005)))
+            )
         for _ in range(3):
             t = t_axis(1.0)
             hiss = noise(1.0, _band(rng.uniform(4500, 7000), 16000, 2.0))
-            kits["open_hat"].append(finish(hiss * np.exp(-t / rng.uniform(0.15, 0.3)) * (1 - np.exp(-t / 0.001))))
+            kits["open_hat"].append(
+                finish(hiss * np.exp(-t / rng.uniform(0.15, 0.3)) * (1 - np.exp(-t / 0.001)))
+            )
         for _ in range(4):
             t = t_axis(3.0)
             wash = noise(3.0, _times(_pink, _band(rng.uniform(2500, 4500), 15000, 1.5)))
@@ -422,7 +430,10 @@ def _music(r: _Render, dense: bool, drone_prob: float) -> tuple[np.ndarray, list
         attack, decay, sustain = r.u(0.004, 0.15), r.u(0.3, 2.0), r.u(0.3, 0.9)
         size, octave, level = r.pick((3, 3, 4)), r.pick((4, 5)), _db(r.u(-10, 0))
         for k in slots:
-            voices = [(_band_limited(timbre, f, r.sr), f, level / size) for f in map(_midi_hz, chord_notes(k, octave, size))]
+            voices = [
+                (_band_limited(timbre, f, r.sr), f, level / size)
+                for f in map(_midi_hz, chord_notes(k, octave, size))
+            ]
             r.note(out, voices, slot_time(k), chord_beats * beat, attack, decay, sustain, r.u(0.05, 0.4))
     if wanted["bass"]:  # bass line, 40-120 Hz
         layers.append("bass")
@@ -440,8 +451,16 @@ def _music(r: _Render, dense: bool, drone_prob: float) -> tuple[np.ndarray, list
             m = m - 12 if m > 46 else m  # keep the bass fundamental in ~40-120 Hz
             f0 = _midi_hz(m)
             table = _band_limited(timbre, f0 * 4 if timbre in ("saw", "square") else f0, r.sr)
-            r.note(out, [(table, f0, level)], (b - bar_pos) * beat, step * beat * 0.9, r.u(0.002, 0.01),
-                   decay, 0.0 if per_beat else 0.6, 0.05)
+            r.note(
+                out,
+                [(table, f0, level)],
+                (b - bar_pos) * beat,
+                step * beat * 0.9,
+                r.u(0.002, 0.01),
+                decay,
+                0.0 if per_beat else 0.6,
+                0.05,
+            )
     if wanted["drone"]:  # organ / pad drone, a hum look-alike
         layers.append("drone")
         _drone(r, out, _db(r.u(-12, 0)))
@@ -457,12 +476,21 @@ def _music(r: _Render, dense: bool, drone_prob: float) -> tuple[np.ndarray, list
             degree = int(np.clip(degree + r.pick((-3, -2, -1, 1, 2, 3, 0)), -4, 14))
             f0 = _midi_hz(key + 12 * (5 + degree // 7) + scale[degree % 7])
             end = times[i + 1] if i + 1 < count else duration + 0.1
-            r.note(out, [(_band_limited(timbre, f0, r.sr), f0, level)], start, max(end - start, 0.06),
-                   r.u(0.005, 0.05), r.u(0.2, 1.0), r.u(0.5, 0.9), r.u(0.03, 0.15), vibrato)
+            r.note(
+                out,
+                [(_band_limited(timbre, f0, r.sr), f0, level)],
+                start,
+                max(end - start, 0.06),
+                r.u(0.005, 0.05),
+                r.u(0.2, 1.0),
+                r.u(0.5, 0.9),
+                r.u(0.03, 0.15),
+                vibrato,
+            )
     if wanted["plucks"]:  # plucked arpeggio: sharp attacks, a click look-alike
         layers.append("plucks")
         timbre = r.pick(("saw", "square", "string", "soft"))
-        sub = r.pick((0.5, 0.25))
+        sub = r.pick((0.5, 0.5, 0.25))  # eighths, sometimes sixteenths
         level = _db(r.u(-10, -2))
         first = int(np.floor(bar_pos / sub)) - 2
         for i in range(first, int(np.ceil((bar_pos + duration / beat) / sub)) + 1):
@@ -473,10 +501,19 @@ def _music(r: _Render, dense: bool, drone_prob: float) -> tuple[np.ndarray, list
             m = r.pick(chord_notes(k, r.pick((5, 6)), 3))
             f0 = _midi_hz(m)
             start = (b - bar_pos) * beat
-            r.note(out, [(_band_limited(timbre, f0, r.sr), f0, level)], start, 0.05, r.u(0.0002, 0.001),
-                   r.u(0.08, 0.4), 0.0, 0.1)
+            r.note(
+                out,
+                [(_band_limited(timbre, f0, r.sr), f0, level)],
+                start,
+                0.05,
+                r.u(0.0002, 0.001),
+                r.u(0.08, 0.4),
+                0.0,
+                0.06,
+            )
             pick_len = int(r.u(0.001, 0.004) * r.sr)
-            pick_noise = r.noise("fric_f", pick_len) * np.exp(-np.arange(pick_len, dtype=np.float32) / (pick_len / 3))
+            decay = np.exp(-np.arange(pick_len, dtype=np.float32) / np.float32(pick_len / 3))
+            pick_noise = r.noise("fric_f", pick_len) * decay
             r.hit(out, pick_noise, start, level * _db(r.u(-20, -8)))
     if wanted["drums"]:
         layers.extend(_drums(r, out, beat, bar_pos, duration))
@@ -584,8 +621,9 @@ def _speech(rng: np.random.Generator, n: int, sr: int, banks: _Banks, f0_hz: flo
             t += pause
             phrase_start = t
             declination = -r.u(1.0, 4.0)
-    # fill the gaps of the contour so the phase stays smooth
-    semitones = np.interp(np.arange(coarse), np.flatnonzero(semitones), semitones[semitones != 0]) if np.any(semitones) else semitones
+    voiced = np.flatnonzero(semitones)
+    if len(voiced):  # fill the gaps of the contour so the phase stays smooth
+        semitones = np.interp(np.arange(coarse), voiced, semitones[voiced])
     f0 = f0_hz * 2.0 ** (semitones / 12.0) * (1 + 0.004 * np.sin(np.arange(coarse) * 0.7))
     increments = f0 * step / sr
     start_cycles = np.concatenate([[r.u(0, 1)], np.cumsum(increments)[:-1]])
@@ -614,7 +652,8 @@ def _speech(rng: np.random.Generator, n: int, sr: int, banks: _Banks, f0_hz: flo
         lo = int(round(start * sr))
         idx = np.arange(length, dtype=np.float32)
         if bank == "burst":  # plosive release: a short noisy burst then aspiration
-            env = np.exp(-idx / np.float32(r.u(0.002, 0.006) * sr)) + 0.15 * np.exp(-idx / np.float32(0.02 * sr))
+            burst = np.exp(-idx / np.float32(r.u(0.002, 0.006) * sr))
+            env = burst + np.float32(0.15) * np.exp(-idx / np.float32(0.02 * sr))
             env *= 1 - np.exp(-idx / np.float32(0.0007 * sr))
             r.hit(out, r.noise("fric_f", length) * env, start, _db(r.u(-12, -4)))
             continue
@@ -659,17 +698,21 @@ def _formant_envelope(vowel: str, scale: float) -> np.ndarray:
 def _ambience(r: _Render) -> tuple[np.ndarray, list[str]]:
     out = r.noise("room") * np.float32(_db(r.u(-30, -15)))
     layers = ["room_tone"]
-    wanted = [name for name, p in (("wind", 0.4), ("rain", 0.4), ("babble", 0.4), ("traffic", 0.2)) if r.chance(p)]
+    wanted = [
+        name for name, p in (("wind", 0.4), ("rain", 0.4), ("babble", 0.4), ("traffic", 0.2)) if r.chance(p)
+    ]
     if not wanted:
         wanted = [r.pick(("wind", "rain", "babble"))]
     for name in wanted:
         level = np.float32(_db(r.u(-10, 0)))
         if name == "wind":
-            gust = r.lfo(r.u(0.1, 0.6), r.u(0, 1)) * np.float32(0.35) + r.lfo(r.u(0.8, 2.0), r.u(0, 1)) * np.float32(0.15)
+            gust = r.lfo(r.u(0.1, 0.6), r.u(0, 1)) * np.float32(0.35)  # slow gusts
+            gust += r.lfo(r.u(0.8, 2.0), r.u(0, 1)) * np.float32(0.15)  # and faster flutter
             gust += np.float32(0.6)
             out = out + level * gust * (r.noise("wind") + np.float32(r.u(0.1, 0.4)) * r.noise("gust"))
         elif name == "traffic":
-            out = out + level * r.noise("brown") * (np.float32(0.7) + np.float32(0.3) * r.lfo(r.u(0.05, 0.3), r.u(0, 1)))
+            swell = np.float32(0.7) + np.float32(0.3) * r.lfo(r.u(0.05, 0.3), r.u(0, 1))
+            out = out + level * r.noise("brown") * swell
         else:
             out = out + level * r.noise(name)
         layers.append(name)
@@ -735,7 +778,9 @@ class ProceduralAudio:
         weights = dict(DEFAULT_KIND_WEIGHTS if kind_weights is None else kind_weights)
         unknown = sorted(set(weights) - set(KINDS))
         if unknown:
-            raise ValueError(f"ProceduralAudio.kind_weights has unknown kinds {unknown}; expected {list(KINDS)}")
+            raise ValueError(
+                f"ProceduralAudio.kind_weights has unknown kinds {unknown}; expected {list(KINDS)}"
+            )
         values = np.array([float(weights.get(k, 0.0)) for k in KINDS])
         if np.any(values < 0) or not np.isfinite(values).all() or values.sum() <= 0:
             raise ValueError(f"ProceduralAudio.kind_weights must be >= 0 with a positive sum, got {weights}")
@@ -790,7 +835,13 @@ class ProceduralAudio:
                 peak_db = r.u(*self.peak_dbfs_range)
         audio = _norm(audio) * np.float32(_db(peak_db))
         audio = audio + r.noise("white") * np.float32(_db(FLOOR_DBFS))
-        info = {"source": "procedural", "kind": kind, "layers": layers, "peak_dbfs": round(peak_db, 2), "loud": loud}
+        info = {
+            "source": "procedural",
+            "kind": kind,
+            "layers": layers,
+            "peak_dbfs": round(peak_db, 2),
+            "loud": loud,
+        }
         return audio[None, :].astype(np.float32, copy=False), info
 
     def _content(self, r: _Render, kind: str, dense: bool) -> tuple[np.ndarray, list[str]]:
@@ -817,7 +868,8 @@ class ProceduralAudio:
             layers = ["room_tone"]
             if r.chance(0.5):
                 event, event_layers = self._content(r, r.pick(("music", "speech", "ambience")), dense=False)
-                out = out + event * np.float32(float(np.std(out)) / max(float(np.std(event)), 1e-9) * _db(r.u(-10, 6)))
+                ratio = float(np.std(out)) / max(float(np.std(event)), 1e-9) * _db(r.u(-10, 6))
+                out = out + event * np.float32(ratio)
                 layers += event_layers
             return out, ["near_silence", *sorted(set(layers))]
         audio, layers = self._content(r, r.pick(("music", "speech", "ambience", "mixture")), dense=False)

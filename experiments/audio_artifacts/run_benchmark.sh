@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Reproduces every number in experiments/audio_artifacts/README.md on this machine (2 CPU cores):
+# train the CPU recipe, evaluate it (with the DSP baseline), export it, and time data and inference.
+#   bash experiments/audio_artifacts/run_benchmark.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=${PY:-.venv/bin/python}
+RUN=${RUN:-logs/bench/audio_artifacts}
+RESULTS=experiments/audio_artifacts/results
+mkdir -p "$RESULTS"
+
+start=$(date +%s)
+"$PY" train.py experiment=audio_artifacts_cpu30 "hydra.run.dir=$RUN/train"
+echo "train wall time: $(( $(date +%s) - start )) s" | tee "$RESULTS/train_wall_time.txt"
+CKPT=$(ls "$RUN"/train/checkpoints/best-*.ckpt | head -1)
+cp "$RUN/train/learning_curve.json" "$RUN/train/learning_curve.png" "$RESULTS/"
+
+"$PY" eval.py detector=audio_artifacts "ckpt_path=$CKPT" "hydra.run.dir=$RUN/eval"
+cp "$RUN/eval/metrics.json" "$RESULTS/eval_simulated_test.json"
+cp "$RUN/eval/confusion_matrix.png" "$RESULTS/confusion_matrix.png"
+cp "$RUN/eval/confusion_matrix_dsp_baseline.png" "$RESULTS/confusion_matrix_dsp_baseline.png"
+
+"$PY" export.py detector=audio_artifacts "ckpt_path=$CKPT" "export_dir=$RUN/exports" "hydra.run.dir=$RUN/export"
+"$PY" experiments/audio_artifacts/bench_onnx.py "$RUN/exports" 32
+"$PY" experiments/audio_artifacts/bench_throughput.py
