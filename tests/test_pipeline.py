@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from synth.audio import AudioArtifactSynth, Clicks, Hum, ProceduralAudio
+from synth.audio import Clicks, Hum, ProceduralAudio
 from synth.core import AudioMeta, sample_rng
 from tests.conftest import TINY, compose_cfg, run_entry
 from tests.mediagen import write_mp4
@@ -25,7 +25,9 @@ SR = 32000
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("train")
-    cfg = compose_cfg("train", [*TINY, "trainer.max_epochs=2", "callbacks.last_checkpoint.every_n_train_steps=2"], out)
+    cfg = compose_cfg(
+        "train", [*TINY, "trainer.max_epochs=2", "callbacks.last_checkpoint.every_n_train_steps=2"], out
+    )
     metrics, objects = train(cfg)
     return {"out": out, "metrics": metrics, "cfg": cfg, "trainer": objects["trainer"]}
 
@@ -50,8 +52,6 @@ def test_train_writes_checkpoints_curves_and_confusion(trained):
     assert not list(out.rglob("*.tmp")), "atomic writes left temporary files"
 
 
-
-
 def test_resume_after_crash_mid_epoch(tmp_path):
     import lightning as L
 
@@ -60,8 +60,13 @@ def test_resume_after_crash_mid_epoch(tmp_path):
             if trainer.global_step == 5:
                 raise RuntimeError("simulated kill")
 
-    base = [*TINY, "trainer.max_epochs=2", "data.train_size=32", "callbacks.last_checkpoint.every_n_train_steps=2",
-            "test=false"]
+    base = [
+        *TINY,
+        "trainer.max_epochs=2",
+        "data.train_size=32",
+        "callbacks.last_checkpoint.every_n_train_steps=2",
+        "test=false",
+    ]
     cfg = compose_cfg("train", base, tmp_path / "a")
     from vqa_train import train as train_mod
 
@@ -118,8 +123,11 @@ def _labeled_folder(root: Path) -> Path:
 def test_eval_real_set_entry_point(trained, tmp_path):
     real = _labeled_folder(tmp_path / "real")
     ckpt = trained["metrics"]["best_ckpt_path"]
-    proc = run_entry("eval.py", [f"ckpt_path={ckpt}", f"real_set={real}", "baseline=false",
-                                 f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
+    proc = run_entry(
+        "eval.py",
+        [f"ckpt_path={ckpt}", f"real_set={real}", "baseline=false", f"hydra.run.dir={tmp_path / 'run'}"],
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     last = proc.stdout.strip().splitlines()[-1]
     assert last.startswith("balanced_accuracy=")
@@ -143,8 +151,11 @@ def test_eval_real_set_bad_rows_name_the_row(trained, tmp_path, row, expected):
     (real / "broken.wav").write_bytes(b"RIFF\x00\x00garbage" * 10)
     with open(real / "manifest.csv", "a", newline="") as fh:
         csv.DictWriter(fh, fieldnames=["path", "label", "start_s", "end_s"]).writerow(row)
-    cfg = compose_cfg("eval", [f"ckpt_path={trained['metrics']['best_ckpt_path']}", f"real_set={real}",
-                               "baseline=false"], tmp_path / "run")
+    cfg = compose_cfg(
+        "eval",
+        [f"ckpt_path={trained['metrics']['best_ckpt_path']}", f"real_set={real}", "baseline=false"],
+        tmp_path / "run",
+    )
     with pytest.raises(Exception, match=expected) as exc:
         evaluate(cfg)
     assert "manifest.csv:6" in str(exc.value)
@@ -163,9 +174,13 @@ def test_export_parity_then_detect_on_mp4(trained, tmp_path):
 
     # A real mp4 (H.264 + AAC at 48 kHz stereo) of 4.3 s: 5 one-second units, the last padded.
     t = np.arange(int(4.3 * 48000)) / 48000
-    audio = np.stack([0.3 * np.sin(2 * np.pi * 440 * t), 0.3 * np.sin(2 * np.pi * 660 * t)]).astype(np.float32)
+    audio = np.stack([0.3 * np.sin(2 * np.pi * 440 * t), 0.3 * np.sin(2 * np.pi * 660 * t)]).astype(
+        np.float32
+    )
     media = write_mp4(tmp_path / "clip.mp4", seconds=4.3, audio=audio, sample_rate=48000)
-    dcfg = compose_cfg("detect", [f"input={media}", f"export_dir={tmp_path / 'exports'}"], tmp_path / "detect")
+    dcfg = compose_cfg(
+        "detect", [f"input={media}", f"export_dir={tmp_path / 'exports'}"], tmp_path / "detect"
+    )
     timeline = detect(dcfg)
     det = timeline["detectors"]["audio_artifacts"]
     assert det["num_units"] == 5
@@ -176,9 +191,15 @@ def test_export_parity_then_detect_on_mp4(trained, tmp_path):
 
 
 def test_detect_without_exports_is_one_clear_error(tmp_path):
-    media = write_mp4(tmp_path / "clip.mp4", seconds=1.0, audio=np.zeros((1, 48000), np.float32), sample_rate=48000)
-    proc = run_entry("detect.py", [f"input={media}", f"export_dir={tmp_path / 'none'}",
-                                   f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path, timeout=120)
+    media = write_mp4(
+        tmp_path / "clip.mp4", seconds=1.0, audio=np.zeros((1, 48000), np.float32), sample_rate=48000
+    )
+    proc = run_entry(
+        "detect.py",
+        [f"input={media}", f"export_dir={tmp_path / 'none'}", f"hydra.run.dir={tmp_path / 'run'}"],
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "run export.py first" in proc.stderr
     assert "Traceback" not in proc.stderr

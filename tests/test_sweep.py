@@ -22,8 +22,14 @@ def test_optuna_sweep_two_trials(tmp_path):
     sweep_dir = tmp_path / "sweep"
     proc = run_entry(
         "train.py",
-        ["-m", "hparams_search=audio_artifacts_optuna", "hydra.sweeper.n_trials=2",
-         "hydra.sweeper.sampler.n_startup_trials=1", f"hydra.sweep.dir={sweep_dir}", *TINY_CLI],
+        [
+            "-m",
+            "hparams_search=audio_artifacts_optuna",
+            "hydra.sweeper.n_trials=2",
+            "hydra.sweeper.sampler.n_startup_trials=1",
+            f"hydra.sweep.dir={sweep_dir}",
+            *TINY_CLI,
+        ],
         cwd=tmp_path,
         timeout=400,
     )

@@ -37,7 +37,9 @@ def main(export_dir: str, batch_size: int = 32, repeats: int = 10) -> dict:
     threads = torch.get_num_threads()
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
-    sess = ort.InferenceSession(str(Path(export_dir) / sidecar["onnx"]), opts, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(
+        str(Path(export_dir) / sidecar["onnx"]), opts, providers=["CPUExecutionProvider"]
+    )
     net, _ = load_detector(sidecar["ckpt_path"])
     seg = int(sidecar["sample_rate"] * sidecar["segment_s"])
     x = (np.random.default_rng(0).standard_normal((batch_size, seg)) * 0.1).astype(np.float32)

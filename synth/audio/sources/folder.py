@@ -109,7 +109,8 @@ class FolderAudio:
         split_id(split)
         if int(sample_rate) != self.sample_rate:
             raise ValueError(
-                f"FolderAudio({str(self.root)!r}) decodes at {self.sample_rate} Hz, asked for {sample_rate} Hz"
+                f"FolderAudio({str(self.root)!r}) decodes at {self.sample_rate} Hz, "
+                f"asked for {sample_rate} Hz"
             )
         n = int(num_samples)
         if n <= 0:
