@@ -189,6 +189,13 @@ def test_export_parity_then_detect_on_mp4(trained, tmp_path):
     assert on_disk["detectors"]["audio_artifacts"]["events"] == det["events"]
     assert (tmp_path / "detect" / "timeline.png").stat().st_size > 0
 
+    # A file without an audio track: audio detectors are skipped, with the reason, not a crash.
+    silent_video = write_mp4(tmp_path / "video_only.mp4", seconds=1.0, audio=None)
+    vcfg = compose_cfg(
+        "detect", [f"input={silent_video}", f"export_dir={tmp_path / 'exports'}"], tmp_path / "v"
+    )
+    assert detect(vcfg)["detectors"]["audio_artifacts"]["skipped"] == "no audio stream"
+
 
 def test_detect_without_exports_is_one_clear_error(tmp_path):
     media = write_mp4(
@@ -203,3 +210,17 @@ def test_detect_without_exports_is_one_clear_error(tmp_path):
     assert proc.returncode == 1
     assert "run export.py first" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("kind", ["corrupt", "empty"])
+def test_detect_on_bad_media_names_the_file(tmp_path, kind):
+    from synth.media import MediaError
+
+    path = tmp_path / f"{kind}.mp4"
+    path.write_bytes(np.random.default_rng(0).bytes(4096) if kind == "corrupt" else b"")
+    (tmp_path / "exports").mkdir()
+    cfg = compose_cfg("detect", [f"input={path}", f"export_dir={tmp_path / 'exports'}"], tmp_path / "run")
+    with pytest.raises(MediaError) as exc:
+        detect(cfg)
+    assert path.name in str(exc.value)
+    assert "\n" not in str(exc.value)

@@ -39,31 +39,17 @@ class ProbabilityModel(nn.Module):
 
 def to_onnx(model: nn.Module, example: torch.Tensor, path: Path, opset: int) -> None:
     model.eval()
+    common = {"input_names": ["waveform"], "output_names": ["probs"], "opset_version": opset}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            torch.onnx.export(
-                model,
-                (example,),
-                str(path),
-                input_names=["waveform"],
-                output_names=["probs"],
-                opset_version=opset,
-                dynamo=False,
-                dynamic_axes={"waveform": {0: "batch", 1: "samples"}, "probs": {0: "batch"}},
-            )
+            dynamic_axes = {"waveform": {0: "batch", 1: "samples"}, "probs": {0: "batch"}}
+            torch.onnx.export(model, (example,), str(path), dynamo=False, dynamic_axes=dynamic_axes, **common)
         except Exception as exc:  # noqa: BLE001 - fall back to the dynamo exporter
             log.info("TorchScript exporter failed (%s); using torch.export", exc)
             batch = torch.export.Dim("batch", min=1, max=4096)
             torch.onnx.export(
-                model,
-                (example,),
-                str(path),
-                input_names=["waveform"],
-                output_names=["probs"],
-                opset_version=opset,
-                dynamo=True,
-                dynamic_shapes={"waveform": {0: batch}},
+                model, (example,), str(path), dynamo=True, dynamic_shapes={"waveform": {0: batch}}, **common
             )
     model.eval()  # the exporter restores train mode on submodules
 
