@@ -9,16 +9,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from synth.media import MediaError
 from vqa_train.utils.config import CONF_DIR
 
 log = logging.getLogger("vqa_train")
 
 # Errors that mean "your input or config is wrong": reported in one line, no traceback.
-try:
-    from synth.media import MediaError
-except ImportError:  # pragma: no cover - media module is part of the package
-    MediaError = ValueError  # type: ignore[misc,assignment]
-
 USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, KeyError, MediaError)
 
 
