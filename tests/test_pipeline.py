@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import lightning as L
 import numpy as np
 import pytest
 import soundfile as sf
@@ -52,14 +53,18 @@ def test_train_writes_checkpoints_curves_and_confusion(trained):
     assert not list(out.rglob("*.tmp")), "atomic writes left temporary files"
 
 
+class CrashAtStep(L.Callback):
+    """Stops training with an error at a given step, as a killed run would stop."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_train_batch_end(self, trainer, *args) -> None:
+        if trainer.global_step == self.step:
+            raise RuntimeError("simulated kill")
+
+
 def test_resume_after_crash_mid_epoch(tmp_path):
-    import lightning as L
-
-    class Crash(L.Callback):
-        def on_train_batch_end(self, trainer, *args):
-            if trainer.global_step == 5:
-                raise RuntimeError("simulated kill")
-
     base = [
         *TINY,
         "trainer.max_epochs=2",
@@ -67,16 +72,10 @@ def test_resume_after_crash_mid_epoch(tmp_path):
         "callbacks.last_checkpoint.every_n_train_steps=2",
         "test=false",
     ]
-    cfg = compose_cfg("train", base, tmp_path / "a")
-    from vqa_train import train as train_mod
-
-    orig = train_mod.instantiate_group
-    train_mod.instantiate_group = lambda g: [*orig(g), Crash()] if g is cfg.get("callbacks") else orig(g)
-    try:
-        with pytest.raises(RuntimeError, match="simulated kill"):
-            train(cfg)
-    finally:
-        train_mod.instantiate_group = orig
+    crash = ["+callbacks.crash._target_=tests.test_pipeline.CrashAtStep", "+callbacks.crash.step=5"]
+    cfg = compose_cfg("train", [*base, *crash], tmp_path / "a")
+    with pytest.raises(RuntimeError, match="simulated kill"):
+        train(cfg)
     last = tmp_path / "a" / "checkpoints" / "last.ckpt"
     assert last.is_file()
     cfg2 = compose_cfg("train", [*base, f"ckpt_path={last}"], tmp_path / "b")

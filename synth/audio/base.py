@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from synth.core import AudioMeta, Defect, Target
+from synth.core import Defect
 
 
 def check_audio(audio: np.ndarray, where: str = "audio") -> None:
@@ -26,13 +26,7 @@ def fit_peak(audio: np.ndarray, peak: float = 0.99) -> np.ndarray:
 
 
 class AudioDefect(Defect):
-    """A defect over float32 ``(channels, samples)`` audio in [-1, 1]."""
-
-    def sample_params(self, rng: np.random.Generator, meta: AudioMeta) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def apply(self, media: np.ndarray, params: dict[str, Any], meta: AudioMeta) -> tuple[np.ndarray, Target]:
-        raise NotImplementedError
+    """A defect over float32 ``(channels, samples)`` audio in [-1, 1]; ``meta`` is an ``AudioMeta``."""
 
 
 class AudioSource(Protocol):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -59,8 +58,3 @@ class AudioArtifactSynth:
             audio, target = self.defects[label](clean, rng, self.meta)
         target.stats["source"] = info
         return audio, target
-
-
-def describe(target: Target) -> dict[str, Any]:
-    """A JSON-ready view of a target (for manifests and debugging)."""
-    return target.to_dict()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import lightning as L
 import torch
@@ -93,6 +92,3 @@ class AudioArtifactDataModule(L.LightningDataModule):
 
     def test_dataloader(self) -> DataLoader:
         return self._loader("test", EpochIndexSampler(self.sizes["test"], self.seed, shuffle=False))
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"seed": self.seed, "sizes": dict(self.sizes)}

@@ -40,11 +40,8 @@ def predict_probs(
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
-def simulated_split(
-    data_cfg: DictConfig, split: str, size: int | None = None
-) -> tuple[np.ndarray, list[str]]:
+def simulated_split(dm: Any, split: str, size: int | None = None) -> tuple[np.ndarray, list[str]]:
     """Materialise ``size`` samples of a simulated split (default: the split's configured size)."""
-    dm = hydra.utils.instantiate(data_cfg, _convert_="partial")
     n = size if size is not None else dm.sizes[split]
     segs, labels = [], []
     for i in track(range(n), f"synthesising {split}", total=n):
@@ -88,11 +85,14 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
             f"checkpoint classes {classes} differ from detector.classes {list(cfg.detector.classes)}"
         )
 
+    # The simulated splits: the test split is scored unless real_set is given; the val split
+    # tunes the DSP baseline's thresholds either way.
+    dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
     if cfg.get("real_set"):
         segments, labels, origin = real_segments(cfg.real_set, classes, sr, seg_s)
         source = {"real_set": str(cfg.real_set)}
     else:
-        segments, labels = simulated_split(cfg.data, "test")
+        segments, labels = simulated_split(dm, "test")
         origin = [{"index": i} for i in range(len(labels))]
         source = {"simulated_split": "test", "seed": int(cfg.data.seed)}
 
@@ -112,7 +112,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     )
 
     if cfg.get("baseline"):
-        report["dsp_baseline"] = _baseline(cfg, segments, labels, classes, sr, out_dir)
+        report["dsp_baseline"] = _baseline(dm, segments, labels, classes, sr, out_dir)
 
     errors = [
         {**origin[i], "label": labels[i], "predicted": preds[i], "score": float(probs[i].max())}
@@ -126,13 +126,13 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
 
 
 def _baseline(
-    cfg: DictConfig, segments: np.ndarray, labels: list[str], classes: list[str], sr: int, out_dir: Path
+    dm: Any, segments: np.ndarray, labels: list[str], classes: list[str], sr: int, out_dir: Path
 ) -> dict[str, Any]:
     """FFmpeg astats + spectral rules, thresholds tuned on the simulated val split."""
     from vqa_train.baselines.audio_dsp import AudioDSPBaseline
 
     base = AudioDSPBaseline()
-    val_segs, val_labels = simulated_split(cfg.data, "val")
+    val_segs, val_labels = simulated_split(dm, "val")
     base.fit(base.features(track(val_segs, "baseline features (val)", total=len(val_segs)), sr), val_labels)
     preds = base.predict(base.features(track(segments, "baseline features", total=len(segments)), sr))
     rep = classification_report(labels, preds, classes)

@@ -98,19 +98,16 @@ def run_task(task: Callable[[Any], Any], cfg: Any) -> Any:
     """Run a task; a user error (bad file, bad value) ends it with one line, not a traceback."""
     try:
         return task(cfg)
-    except USER_ERRORS as exc:
-        if os.environ.get("VQA_DEBUG") or os.environ.get("HYDRA_FULL_ERROR") == "1":
-            raise
-        log.error("%s", _one_line(exc))
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
-        sys.exit(1)
     except Exception as exc:
-        # Hydra wraps errors raised while instantiating configs; unwrap a user error inside.
-        inner = exc.__cause__ or exc.__context__
-        if isinstance(inner, USER_ERRORS) and not os.environ.get("VQA_DEBUG"):
-            print(f"error: {_one_line(inner)}", file=sys.stderr)
-            sys.exit(1)
-        raise
+        # Hydra wraps errors raised while instantiating configs: look one level inside too.
+        user_error = next(
+            (e for e in (exc, exc.__cause__ or exc.__context__) if isinstance(e, USER_ERRORS)), None
+        )
+        if user_error is None or os.environ.get("VQA_DEBUG") or os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        log.error("%s", _one_line(user_error))
+        print(f"error: {_one_line(user_error)}", file=sys.stderr)
+        sys.exit(1)
 
 
 def _one_line(exc: BaseException) -> str:
