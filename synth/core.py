@@ -41,6 +41,17 @@ class AudioMeta:
     sample_rate: int
 
 
+@dataclass(frozen=True)
+class FrameMeta:
+    """What a frame defect may know: the previous frame of the same shot, uint8 ``(H, W, 3)``.
+
+    ``previous`` is None for the first frame of a shot; defects that copy from the previous
+    frame (as decoders conceal lost macroblocks) then fall back to another mode.
+    """
+
+    previous: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
 @dataclass
 class Target:
     """Ground truth of one (possibly clean) sample.
@@ -54,6 +65,8 @@ class Target:
     segments: list[tuple[int, int]] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+    # Spatial ground truth of frame defects: float32 ``(H, W)`` in {0, 1}, 1 where pixels changed.
+    mask: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +74,7 @@ class Target:
             "segments": [list(map(int, s)) for s in self.segments],
             "params": _jsonable(self.params),
             "stats": _jsonable(self.stats),
+            **({"mask_area_ratio": float(self.mask.mean())} if self.mask is not None else {}),
         }
 
 
