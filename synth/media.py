@@ -5,6 +5,9 @@ library tracebacks never escape. WAV/FLAC/OGG/AIFF go through soundfile, everyth
 whatever soundfile cannot open) through PyAV, reading the first audio stream. Both paths share one
 pipeline: mean downmix of all channels, then FFmpeg's band-limited resampler (``av.AudioResampler``),
 so :func:`load_audio` is exactly the concatenation of :func:`stream_audio` chunks.
+
+Video and images come out as RGB uint8 ``(H, W, 3)``: :func:`iter_video_frames` streams the first
+video stream (optionally resampled to a constant rate), :func:`read_image` reads one picture.
 """
 
 from __future__ import annotations
@@ -455,3 +458,258 @@ def _rechunk(pieces: Iterator[np.ndarray], chunk_samples: int) -> Iterator[np.nd
                 filled = 0
     if filled:
         yield buffer[None, :filled].copy()
+
+
+# --------------------------------------------------------------------------------------------- video
+#
+# Frames come out as RGB uint8 ``(H, W, 3)``, C-contiguous, whatever the source pixel format
+# (8/10/12-bit YUV, gray, RGB, with or without alpha: alpha is dropped). Conversion goes through
+# FFmpeg's swscale (``VideoFrame.to_ndarray(format="rgb24")``). The display-matrix rotation of
+# phone videos is not applied: frames come out as stored.
+
+VIDEO_TRUNCATION_SLACK = 0.05  # fewer decoded frames than declared by more than this fraction warns
+_TIME_EPS_S = 1e-6  # timestamps closer than this count as equal when sampling at a fixed rate
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What :func:`video_info` learns about the first video stream without decoding it."""
+
+    path: str
+    width: int
+    height: int
+    fps: float | None  # average rate when the container knows it, else the codec's guess
+    frame_count: int | None  # declared by the container, else estimated from duration * fps
+    duration_s: float | None
+    pix_fmt: str | None
+    codec: str | None
+
+
+def video_info(path: str | os.PathLike) -> VideoInfo:
+    """Size, rate, frame count (declared or estimated), pixel format and codec of the first video stream."""
+    name = _check_file(path)
+    try:
+        with av.open(name) as container:
+            return _video_info(name, container)
+    except _LIB_ERRORS as exc:
+        raise MediaError(f"{name}: not a media file, corrupt or truncated ({_reason(exc)})") from None
+
+
+def iter_video_frames(
+    path: str | os.PathLike, fps: float | None = None, max_frames: int | None = None
+) -> Iterator[tuple[float, np.ndarray]]:
+    """``(timestamp_s, rgb)`` for the frames of the first video stream, RGB uint8 ``(H, W, 3)``.
+
+    Without ``fps`` every decoded frame comes out with its own presentation time. With ``fps`` the
+    output is a constant-rate sequence: sampling times ``t0 + k / fps`` (``t0`` the first frame's
+    time) each get the latest frame at or before them, which holds for variable-frame-rate files
+    too (a frame may repeat or be skipped); the timestamp yielded is the sampling time. At most
+    ``max_frames`` frames come out. The file is validated now (a bad file raises MediaError here);
+    decoding is lazy. A damaged or truncated file yields what decodes, then warns (MediaWarning).
+    """
+    if fps is not None and not (math.isfinite(float(fps)) and float(fps) > 0):
+        raise ValueError(f"fps must be a finite number > 0, got {fps}")
+    if max_frames is not None and int(max_frames) < 0:
+        raise ValueError(f"max_frames must be >= 0, got {max_frames}")
+    info = video_info(path)
+    frames = _timed_frames(info)
+    if fps is not None:
+        frames = _sample_at_rate(frames, float(fps), info)
+    return _rgb_frames(frames, None if max_frames is None else int(max_frames))
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """An image file (png/jpg/bmp/tiff/webp...) as RGB uint8 ``(H, W, 3)``.
+
+    Gray is replicated to three channels, alpha is dropped, 16-bit and float images are scaled to
+    8 bits, EXIF orientation is applied. OpenCV reads it; what OpenCV cannot read goes through PyAV.
+    """
+    import cv2  # only images need OpenCV; audio users skip its import time
+
+    name = _check_file(path)
+    try:
+        data = np.fromfile(name, dtype=np.uint8)  # not cv2.imread: it fails on non-ASCII paths
+        image = cv2.imdecode(data, cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH)
+    except (cv2.error, OSError, ValueError) as exc:
+        raise MediaError(f"{name}: cannot be read ({_reason(exc)})") from None
+    if image is not None:
+        return _image_to_rgb8(name, image)
+    try:
+        with av.open(name) as container:
+            if not container.streams.video:
+                raise MediaError(f"{name}: not an image (no picture stream)")
+            for frame in container.decode(video=0):
+                return np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
+    except _LIB_ERRORS as exc:
+        raise MediaError(f"{name}: not a readable image ({_reason(exc)})") from None
+    raise MediaError(f"{name}: not a readable image (no picture decoded)")
+
+
+def _image_to_rgb8(name: str, image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        image = image[:, :, None]
+    if image.ndim != 3 or image.shape[2] not in (1, 2, 3, 4) or image.size == 0:
+        raise MediaError(f"{name}: unsupported image layout {image.shape}")
+    if image.dtype == np.uint16:
+        image = ((image.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    elif image.dtype.kind == "f":
+        image = np.round(np.clip(np.nan_to_num(image), 0.0, 1.0) * 255.0).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        raise MediaError(f"{name}: unsupported image sample type {image.dtype}")
+    channels = image.shape[2]
+    if channels <= 2:  # gray, or gray + alpha
+        rgb = np.repeat(image[:, :, :1], 3, axis=2)
+    else:  # OpenCV's channel order is BGR(A)
+        rgb = image[:, :, 2::-1]
+    return np.ascontiguousarray(rgb)
+
+
+def _video_info(name: str, container: av.container.InputContainer) -> VideoInfo:
+    if not container.streams.video:
+        what = "an audio-only file" if container.streams.audio else "no streams"
+        raise MediaError(f"{name}: no video stream ({what})")
+    stream = container.streams.video[0]
+    ctx = stream.codec_context
+    if not ctx.width or not ctx.height:
+        raise MediaError(f"{name}: video stream has no frame size (corrupt header?)")
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    fps = float(rate) if rate else None
+    duration_s = None
+    if stream.duration and stream.time_base:
+        duration_s = float(stream.duration * stream.time_base)
+    elif container.duration:
+        duration_s = container.duration / av.time_base
+    frame_count = int(stream.frames) if stream.frames else None
+    if frame_count is None and duration_s and fps:
+        frame_count = max(1, round(duration_s * fps))
+    pix_fmt = ctx.format.name if ctx.format is not None else None
+    return VideoInfo(
+        path=name,
+        width=int(ctx.width),
+        height=int(ctx.height),
+        fps=fps,
+        frame_count=frame_count,
+        duration_s=duration_s,
+        pix_fmt=pix_fmt,
+        codec=ctx.name,
+    )
+
+
+def _timed_frames(info: VideoInfo) -> Iterator[tuple[float, av.VideoFrame, float | None]]:
+    """``(time_s, frame, duration_s)`` in presentation order; warns at the end if damaged or short.
+
+    Times never go backwards (a damaged file's stray timestamp is clamped to the previous one); a
+    frame without a timestamp gets the previous one plus a frame period.
+    """
+    name = info.path
+    try:
+        container = av.open(name)
+    except _LIB_ERRORS as exc:
+        raise MediaError(f"{name}: cannot be opened ({_reason(exc)})") from None
+    with container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        period = 1.0 / info.fps if info.fps else None
+        declared = int(stream.frames) if stream.frames else None  # as the header says, not estimated
+        declared_s = _declared_video_seconds(container, stream)
+        last_duration: float | None = None
+        decoded, bad_packets, first_error = 0, 0, ""
+        last_time: float | None = None
+        packets = container.demux(stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                break
+            except _LIB_ERRORS as exc:
+                bad_packets, first_error = bad_packets + 1, first_error or _reason(exc)
+                break
+            try:
+                frames = packet.decode()
+            except _LIB_ERRORS as exc:
+                bad_packets, first_error = bad_packets + 1, first_error or _reason(exc)
+                continue
+            for frame in frames:
+                t = frame.time
+                if t is None:
+                    t = 0.0 if last_time is None else last_time + (period or 0.0)
+                if last_time is not None and t < last_time:
+                    t = last_time
+                last_time = t
+                duration = None
+                if frame.duration and frame.time_base:
+                    duration = float(frame.duration * frame.time_base)
+                decoded, last_duration = decoded + 1, duration
+                yield t, frame, duration
+    if decoded == 0:
+        reason = f" ({first_error})" if first_error else ""
+        raise MediaError(f"{name}: no video frames could be decoded{reason}")
+    if bad_packets:
+        _warn(name, f"{bad_packets} undecodable packet(s) skipped ({first_error}); using what was decodable")
+    elif declared and decoded < declared * (1 - VIDEO_TRUNCATION_SLACK) - 1:
+        _warn(name, f"decoded {decoded} of the declared {declared} frames; using what was decodable")
+    elif not declared and declared_s and last_time is not None:
+        covered = last_time + (last_duration or period or 0.0)
+        if covered < declared_s * (1 - VIDEO_TRUNCATION_SLACK) - (period or 0.0):
+            _warn(
+                name, f"decoded {covered:.3f} s of the declared {declared_s:.3f} s; using what was decodable"
+            )
+
+
+def _declared_video_seconds(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> float | None:
+    """The video stream's own declared duration: its header, Matroska's per-track DURATION tag, or the
+    container's duration when the video is the only stream (with audio it may be the audio's)."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    tag = stream.metadata.get("DURATION") or stream.metadata.get("duration")
+    if tag:
+        try:
+            hours, minutes, seconds = tag.split(":")
+            return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+        except ValueError:
+            pass
+    if container.duration and len(container.streams) == 1:
+        return container.duration / av.time_base
+    return None
+
+
+def _sample_at_rate(
+    frames: Iterator[tuple[float, av.VideoFrame, float | None]], fps: float, info: VideoInfo
+) -> Iterator[tuple[float, av.VideoFrame, float | None]]:
+    """The latest frame at or before each time ``t0 + k / fps``; the yielded time is the sampling time."""
+    origin: float | None = None
+    held: tuple[float, av.VideoFrame, float | None] | None = None
+    prev_time: float | None = None
+    last_gap: float | None = None
+    k = 0
+    for t, frame, duration in frames:
+        if origin is None:
+            origin = t
+        while held is not None and origin + k / fps < t - _TIME_EPS_S:
+            yield origin + k / fps, held[1], None
+            k += 1
+        if prev_time is not None and t > prev_time:
+            last_gap = t - prev_time
+        prev_time = t
+        held = (t, frame, duration)
+    if held is None or origin is None:
+        return
+    # The last frame lasts its own duration, else the stream's frame period, else the last gap.
+    tail = held[2] or (1.0 / info.fps if info.fps else None) or last_gap or 1.0 / fps
+    end = held[0] + tail
+    while origin + k / fps < end - _TIME_EPS_S:
+        yield origin + k / fps, held[1], None
+        k += 1
+
+
+def _rgb_frames(
+    frames: Iterator[tuple[float, av.VideoFrame, float | None]], max_frames: int | None
+) -> Iterator[tuple[float, np.ndarray]]:
+    if max_frames == 0:
+        return
+    for emitted, (t, frame, _) in enumerate(frames, start=1):
+        yield float(t), np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
+        if max_frames is not None and emitted >= max_frames:
+            return

@@ -20,8 +20,8 @@ from vqa_train.utils.config import CONF_DIR
 ROOT = Path(__file__).resolve().parents[1]
 torch.set_num_threads(2)
 
-# A network small enough for tests; the real recipe lives in conf/.
-TINY = [
+# Runs small enough for tests; the real recipes live in conf/.
+TINY_COMMON = [
     "logger=csv",
     "trainer.max_epochs=1",
     "trainer.log_every_n_steps=1",
@@ -30,10 +30,20 @@ TINY = [
     "data.test_size=10",
     "data.batch_size=8",
     "data.num_workers=0",
-    "model.net.width=4",
     "~callbacks.progress_bar",
     "~callbacks.model_summary",
 ]
+# Per detector: what shrinks its network or its samples.
+TINY_DETECTOR = {
+    "audio_artifacts": ["model.net.width=4"],
+    "block_corruption": ["detector.height=64", "detector.width=96", "model.net.head_hidden=8"],
+}
+TINY = [*TINY_COMMON, *TINY_DETECTOR["audio_artifacts"]]
+
+
+def tiny(detector: str) -> list[str]:
+    """Overrides that make ``detector`` train in seconds."""
+    return [f"detector={detector}", *TINY_COMMON, *TINY_DETECTOR[detector]]
 
 
 def compose_cfg(config_name: str, overrides: list[str], out_dir: Path) -> DictConfig:

@@ -29,4 +29,13 @@ def load_detector(ckpt_path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     state = {k.removeprefix("net."): v for k, v in ckpt["state_dict"].items() if k.startswith("net.")}
     net.load_state_dict(state)
     net.eval()
+    # Scalar buffers of the training module itself (e.g. the area threshold chosen on val).
+    info = {
+        **info,
+        "module_buffers": {
+            k: float(v)
+            for k, v in ckpt["state_dict"].items()
+            if "." not in k and getattr(v, "numel", lambda: 0)() == 1
+        },
+    }
     return net, info

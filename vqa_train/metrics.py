@@ -33,3 +33,35 @@ def classification_report(
         "classes": classes,
         "confusion_matrix": cm.tolist(),
     }
+
+
+def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean recall over the classes present in ``y_true`` (integer labels)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    recalls = [float(np.mean(y_pred[y_true == c] == c)) for c in np.unique(y_true)]
+    return float(np.mean(recalls)) if recalls else float("nan")
+
+
+def best_threshold(scores: np.ndarray, y_true: np.ndarray) -> tuple[float, float]:
+    """The threshold ``t`` maximising the balanced accuracy of ``scores > t`` for binary labels.
+
+    Candidates are midpoints between consecutive distinct scores (and just below the smallest);
+    ties go to the lowest threshold. Returns ``(threshold, balanced_accuracy)``.
+    """
+    scores, y = np.asarray(scores, dtype=np.float64), np.asarray(y_true).astype(int)
+    if scores.size == 0:
+        raise ValueError("best_threshold: no scores")
+    values = np.unique(scores)
+    candidates = np.concatenate([[values[0] - 1e-6], (values[:-1] + values[1:]) / 2, [values[-1]]])
+    pos, neg = max(int((y == 1).sum()), 1), max(int((y == 0).sum()), 1)
+    order = np.argsort(scores)
+    s_sorted, y_sorted = scores[order], y[order]
+    # For each candidate t: positives above t and negatives at or below t, via cumulative counts.
+    idx = np.searchsorted(s_sorted, candidates, side="right")
+    pos_below = np.concatenate([[0], np.cumsum(y_sorted == 1)])[idx]
+    neg_below = np.concatenate([[0], np.cumsum(y_sorted == 0)])[idx]
+    tpr = ((y == 1).sum() - pos_below) / pos
+    tnr = neg_below / neg
+    bacc = np.where((y == 1).any() & (y == 0).any(), (tpr + tnr) / 2, np.where((y == 1).any(), tpr, tnr))
+    best = int(np.argmax(bacc))
+    return float(candidates[best]), float(bacc[best])

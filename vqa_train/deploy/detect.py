@@ -54,8 +54,19 @@ def detect(cfg: DictConfig) -> dict[str, Any]:
         if meta["kind"].startswith("audio") and not info.has_audio:
             timeline["detectors"][meta["detector"]] = {"kind": meta["kind"], "skipped": "no audio stream"}
             continue
+        if meta["kind"].startswith("frame") and not info.has_video:
+            timeline["detectors"][meta["detector"]] = {"kind": meta["kind"], "skipped": "no video stream"}
+            continue
         session = ort.InferenceSession(str(meta["_onnx_path"]), providers=["CPUExecutionProvider"])
-        result = RUNNERS[meta["kind"]](meta, session, path, float(cfg.min_score), int(cfg.batch_size))
+        result = RUNNERS[meta["kind"]](
+            meta,
+            session,
+            path,
+            float(cfg.min_score),
+            int(cfg.batch_size),
+            frame_rate=float(cfg.frame_rate),
+            max_side=cfg.get("max_side"),
+        )
         timeline["detectors"][meta["detector"]] = result
         log.info("%s: %d event(s)", meta["detector"], len(result["events"]))
     write_json(cfg.output_json, timeline)
@@ -69,7 +80,7 @@ def plot_timeline(timeline: dict[str, Any], path: Path) -> None:
     fig, axes = plt.subplots(max(1, len(dets)), 1, figsize=(12, 2.6 * max(1, len(dets))), squeeze=False)
     for ax, (name, d) in zip(axes[:, 0], dets):
         scores = np.asarray(d["scores"])
-        t = np.arange(len(scores)) * d["unit_s"]
+        t = np.asarray(d["times_s"]) if "times_s" in d else np.arange(len(scores)) * d["unit_s"]
         colors = plt.cm.tab10.colors
         for j, cls in enumerate(d["classes"]):
             if len(scores):

@@ -11,6 +11,8 @@ import logging
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,36 +39,146 @@ class ProbabilityModel(nn.Module):
         return self.net(waveform).softmax(dim=1)
 
 
-def to_onnx(model: nn.Module, example: torch.Tensor, path: Path, opset: int) -> None:
-    model.eval()
-    common = {"input_names": ["waveform"], "output_names": ["probs"], "opset_version": opset}
+class FrameMapModel(nn.Module):
+    """Frames ``(batch, 3, H, W)`` RGB in [0, 1] -> map probabilities, frame probability, area ratio."""
+
+    def __init__(self, net: nn.Module, map_threshold: float = 0.5) -> None:
+        super().__init__()
+        self.net, self.map_threshold = net, map_threshold
+
+    def forward(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        map_logits, frame_logits = self.net(frames)
+        probs = torch.sigmoid(map_logits)
+        area = (probs > self.map_threshold).float().flatten(1).mean(dim=1)
+        return probs, torch.sigmoid(frame_logits), area
+
+
+@dataclass
+class ExportSpec:
+    """What one detector kind exports: the wrapped model, its I/O and the kind's sidecar fields."""
+
+    model: nn.Module
+    example: torch.Tensor
+    input_names: list[str]
+    output_names: list[str]
+    dynamic_axes: dict[str, dict[int, str]]
+    parity_shapes: list[tuple[int, ...]]
+    # Outputs compared in the parity check (discrete outputs such as a thresholded area are not).
+    parity_outputs: list[int]
+    sidecar: dict[str, Any] = field(default_factory=dict)
+
+
+def _audio_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
+    det = info["detector"]
+    seg = int(round(det["segment_s"] * det["sample_rate"]))
+    return ExportSpec(
+        model=ProbabilityModel(net).eval(),
+        example=torch.zeros(2, seg),
+        input_names=["waveform"],
+        output_names=["probs"],
+        dynamic_axes={"waveform": {0: "batch", 1: "samples"}, "probs": {0: "batch"}},
+        parity_shapes=[(1, seg), (3, seg)],
+        parity_outputs=[0],
+        sidecar={
+            "input": {"name": "waveform", "layout": "(batch, samples) float32 mono in [-1, 1]"},
+            "output": {"name": "probs", "layout": "(batch, classes) softmax probabilities"},
+            "sample_rate": int(det["sample_rate"]),
+            "segment_s": float(det["segment_s"]),
+            "features": {
+                k: info["model"]["net"].get(k) for k in ("n_fft", "hop_length", "n_mels", "f_min", "f_max")
+            },
+        },
+    )
+
+
+def _frame_map_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
+    from vqa_train.models.block_map import IMAGENET_MEAN, IMAGENET_STD, MAP_STRIDE
+
+    det, model_cfg = info["detector"], info["model"]
+    map_threshold = float(model_cfg.get("map_threshold", 0.5))
+    area_threshold = info.get("module_buffers", {}).get(
+        "area_threshold", model_cfg.get("area_threshold", 0.07)
+    )
+    h, w = int(det.get("height", 224)), int(det.get("width", 224))
+    return ExportSpec(
+        model=FrameMapModel(net, map_threshold).eval(),
+        example=torch.rand(2, 3, h, w),
+        input_names=["frames"],
+        output_names=["map", "score", "area"],
+        dynamic_axes={
+            "frames": {0: "batch", 2: "height", 3: "width"},
+            "map": {0: "batch", 2: "map_height", 3: "map_width"},
+            "score": {0: "batch"},
+            "area": {0: "batch"},
+        },
+        parity_shapes=[(1, 3, h, w), (2, 3, 360, 640)],
+        parity_outputs=[0, 1],
+        sidecar={
+            "input": {
+                "name": "frames",
+                "layout": "(batch, 3, height, width) float32 RGB in [0, 1], any size",
+                "normalisation": {"mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD), "in_graph": True},
+            },
+            "output": {
+                "map": "(batch, 1, ceil(H/32), ceil(W/32)) corruption probability per cell",
+                "score": "(batch,) learned frame-level corruption probability",
+                "area": "(batch,) share of map cells above map_threshold",
+            },
+            "map_stride": MAP_STRIDE,
+            "map_threshold": map_threshold,
+            "decision": model_cfg.get("decision", "learned"),
+            "area_threshold": float(area_threshold),
+            "score_threshold": 0.5,
+        },
+    )
+
+
+EXPORT_SPECS: dict[str, Callable[[nn.Module, dict[str, Any]], ExportSpec]] = {
+    "audio_segment_classifier": _audio_spec,
+    "frame_map_classifier": _frame_map_spec,
+}
+
+
+def to_onnx(spec: ExportSpec, path: Path, opset: int) -> None:
+    model = spec.model.eval()
+    common = {"input_names": spec.input_names, "output_names": spec.output_names, "opset_version": opset}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            dynamic_axes = {"waveform": {0: "batch", 1: "samples"}, "probs": {0: "batch"}}
-            torch.onnx.export(model, (example,), str(path), dynamo=False, dynamic_axes=dynamic_axes, **common)
+            torch.onnx.export(
+                model, (spec.example,), str(path), dynamo=False, dynamic_axes=spec.dynamic_axes, **common
+            )
         except Exception as exc:  # noqa: BLE001 - fall back to the dynamo exporter
             log.info("TorchScript exporter failed (%s); using torch.export", exc)
-            batch = torch.export.Dim("batch", min=1, max=4096)
-            torch.onnx.export(
-                model, (example,), str(path), dynamo=True, dynamic_shapes={"waveform": {0: batch}}, **common
-            )
+            shapes = {
+                spec.input_names[0]: {
+                    axis: torch.export.Dim(name, min=1, max=8192)
+                    for axis, name in spec.dynamic_axes[spec.input_names[0]].items()
+                }
+            }
+            torch.onnx.export(model, (spec.example,), str(path), dynamo=True, dynamic_shapes=shapes, **common)
     model.eval()  # the exporter restores train mode on submodules
 
 
-def parity(model: nn.Module, onnx_path: Path, shapes: list[tuple[int, int]], seed: int = 0) -> float:
-    """Max |ORT - PyTorch| over random inputs of the given shapes."""
+def parity(spec: ExportSpec, onnx_path: Path, seed: int = 0) -> float:
+    """Max |ORT - PyTorch| over the compared outputs, on random inputs of every parity shape."""
     import onnxruntime as ort
 
     sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(seed)
     worst = 0.0
-    for shape in shapes:
-        x = (rng.standard_normal(shape) * 0.1).astype(np.float32)
+    for shape in spec.parity_shapes:
+        x = (
+            rng.random(shape, dtype=np.float32)
+            if len(shape) == 4
+            else (rng.standard_normal(shape) * 0.1).astype(np.float32)
+        )
         with torch.inference_mode():
-            ref = model(torch.from_numpy(x)).numpy()
-        got = sess.run(None, {"waveform": x})[0]
-        worst = max(worst, float(np.abs(ref - got).max()))
+            ref = spec.model(torch.from_numpy(x))
+        ref = [ref] if isinstance(ref, torch.Tensor) else list(ref)
+        got = sess.run(None, {spec.input_names[0]: x})
+        for k in spec.parity_outputs:
+            worst = max(worst, float(np.abs(ref[k].numpy() - got[k]).max()))
     return worst
 
 
@@ -75,15 +187,16 @@ def export(cfg: DictConfig) -> dict[str, Any]:
 
     net, info = load_detector(cfg.ckpt_path)
     det = info["detector"]
-    model = ProbabilityModel(net).eval()
-    seg = int(round(det["segment_s"] * det["sample_rate"]))
+    if det["kind"] not in EXPORT_SPECS:
+        raise ValueError(f"detector.kind '{det['kind']}' cannot be exported; known: {sorted(EXPORT_SPECS)}")
+    spec = EXPORT_SPECS[det["kind"]](net, info)
     out_dir = Path(cfg.export_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = det["name"]
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{name}.") as tmp:
         tmp_onnx = Path(tmp) / f"{name}.onnx"
-        to_onnx(model, torch.zeros(2, seg), tmp_onnx, int(cfg.opset))
-        diff = parity(model, tmp_onnx, [(1, seg), (3, seg)])
+        to_onnx(spec, tmp_onnx, int(cfg.opset))
+        diff = parity(spec, tmp_onnx)
         if diff > float(cfg.parity_atol):
             raise ValueError(
                 f"ONNX Runtime differs from PyTorch by {diff:.2e} > parity_atol={cfg.parity_atol}; "
@@ -94,16 +207,11 @@ def export(cfg: DictConfig) -> dict[str, Any]:
             "kind": det["kind"],
             "version": __version__,
             "onnx": f"{name}.onnx",
-            "input": {"name": "waveform", "layout": "(batch, samples) float32 mono in [-1, 1]"},
-            "output": {"name": "probs", "layout": "(batch, classes) softmax probabilities"},
+            **spec.sidecar,
             "classes": list(det["classes"]),
             "clean_label": det.get("clean_label", "none"),
-            "sample_rate": int(det["sample_rate"]),
-            "segment_s": float(det["segment_s"]),
-            "features": {
-                k: info["model"]["net"].get(k) for k in ("n_fft", "hop_length", "n_mels", "f_min", "f_max")
-            },
             "parity_max_abs_diff": diff,
+            "parity_shapes": [list(s) for s in spec.parity_shapes],
             "ckpt_path": str(cfg.ckpt_path),
             "config": {
                 "detector": det,

@@ -58,7 +58,7 @@ def merge_events(
 
 
 def run_audio_segments(
-    meta: dict[str, Any], session: Any, path: Path, min_score: float, batch_size: int
+    meta: dict[str, Any], session: Any, path: Path, min_score: float, batch_size: int, **_: Any
 ) -> dict[str, Any]:
     sr, seg_s = int(meta["sample_rate"]), float(meta["segment_s"])
     seg_len = int(round(sr * seg_s))
@@ -83,6 +83,100 @@ def run_audio_segments(
     }
 
 
+def _resize_max_side(frame: np.ndarray, max_side: int | None) -> np.ndarray:
+    import cv2
+
+    h, w = frame.shape[:2]
+    if not max_side or max(h, w) <= max_side:
+        return frame
+    scale = max_side / max(h, w)
+    return cv2.resize(
+        frame, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
+
+
+def run_frame_maps(
+    meta: dict[str, Any],
+    session: Any,
+    path: Path,
+    min_score: float,
+    batch_size: int,
+    frame_rate: float = 2.0,
+    max_side: int | None = None,
+    **_: Any,
+) -> dict[str, Any]:
+    """Frames sampled at ``frame_rate`` per second (by timestamp, so variable frame rate is fine).
+
+    A frame is flagged by the exported decision: the learned score >= ``min_score``, or the map's
+    corrupted-area ratio above the sidecar's ``area_threshold``. Consecutive flagged frames merge
+    into one event with its peak score and largest area ratio.
+    """
+    from synth.media import iter_video_frames
+
+    decision = meta.get("decision", "learned")
+    area_thr = float(meta.get("area_threshold", 0.07))
+    times: list[float] = []
+    scores: list[float] = []
+    areas: list[float] = []
+    pending: list[np.ndarray] = []
+
+    def flush() -> None:
+        if pending:
+            x = np.stack(pending).transpose(0, 3, 1, 2).astype(np.float32) / np.float32(255.0)
+            _, score, area = session.run(None, {"frames": x})
+            scores.extend(float(v) for v in score)
+            areas.extend(float(v) for v in area)
+            pending.clear()
+
+    for t, frame in track(iter_video_frames(path, fps=frame_rate), f"{meta['detector']}", total=None):
+        frame = _resize_max_side(frame, max_side)
+        if pending and pending[0].shape != frame.shape:
+            flush()
+        pending.append(frame)
+        times.append(float(t))
+        if len(pending) == batch_size:
+            flush()
+    flush()
+    step = 1.0 / frame_rate
+    flags = [(a > area_thr) if decision == "area_ratio" else (s >= min_score) for s, a in zip(scores, areas)]
+    events: list[dict[str, Any]] = []
+    for i, flagged in enumerate(flags):
+        if not flagged:
+            continue
+        if events and events[-1]["_last"] == i - 1:
+            ev = events[-1]
+        else:
+            ev = {"label": "corrupted", "start_s": round(times[i], 3), "_scores": [], "_areas": []}
+            events.append(ev)
+        ev["_last"] = i
+        ev["end_s"] = round(times[i] + step, 3)
+        ev["_scores"].append(scores[i])
+        ev["_areas"].append(areas[i])
+    classes = list(meta.get("classes", ["clean", "corrupted"]))
+    return {
+        "kind": meta["kind"],
+        "classes": classes,
+        "unit_s": step,
+        "num_units": len(scores),
+        "decision": decision,
+        "events": [
+            {
+                "label": classes[1],
+                "start_s": e["start_s"],
+                "end_s": e["end_s"],
+                "frames": len(e["_scores"]),
+                "peak_score": round(max(e["_scores"]), 4),
+                "peak_area_ratio": round(max(e["_areas"]), 4),
+            }
+            for e in events
+        ],
+        "times_s": [round(t, 3) for t in times],
+        "area_ratio": [round(a, 4) for a in areas],
+        "scores": [[round(1 - s, 4), round(s, 4)] for s in scores],
+    }
+
+
 RUNNERS: dict[str, Callable[..., dict[str, Any]]] = {
     "audio_segment_classifier": run_audio_segments,
+    "frame_map_classifier": run_frame_maps,
 }

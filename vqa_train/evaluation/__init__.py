@@ -7,10 +7,11 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from vqa_train.evaluation import audio_segments
+from vqa_train.evaluation import audio_segments, block_frames
 
 EVALUATORS: dict[str, Callable[[DictConfig], dict[str, Any]]] = {
     "audio_segment_classifier": audio_segments.evaluate,
+    "frame_map_classifier": block_frames.evaluate,
 }
 
 

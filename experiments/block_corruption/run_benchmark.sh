@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Reproduces every number in experiments/block_corruption/README.md.
+#   bash experiments/block_corruption/run_benchmark.sh            # trains with the GPU recipe
+#   CKPT=path/to/best.ckpt bash experiments/block_corruption/run_benchmark.sh   # skip training
+# Training needs a GPU (experiment=block_corruption_gpu); everything after it runs on 2 CPU cores.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=${PY:-.venv/bin/python}
+RUN=${RUN:-logs/bench/block_corruption}
+REAL=${REAL:-data/real/block_corruption}
+RESULTS=experiments/block_corruption/results
+mkdir -p "$RESULTS"
+
+# 1. The real decoder-corruption set: held-out pristine content, x264-encoded, bytes of non-IDR
+#    packets overwritten, decoded with FFmpeg's error concealment, labelled against the clean decode.
+if [ ! -f "$REAL/manifest.csv" ]; then
+  "$PY" -m synth.video.realset --out "$REAL" --clips 24 --seed 7
+fi
+cp "$REAL/summary.json" "$RESULTS/real_set_summary.json"
+
+# 2. Train (unless CKPT is given).
+if [ -z "${CKPT:-}" ]; then
+  "$PY" train.py experiment=block_corruption_gpu "hydra.run.dir=$RUN/train"
+  CKPT=$(ls "$RUN"/train/checkpoints/best-*.ckpt | head -1)
+fi
+
+# 3. Simulated held-out split and the real set: both decisions, map IoU, blockdetect side by side.
+"$PY" eval.py detector=block_corruption "ckpt_path=$CKPT" "hydra.run.dir=$RUN/eval_sim"
+cp "$RUN/eval_sim/metrics.json" "$RESULTS/eval_simulated_test.json"
+cp "$RUN/eval_sim/overlays.png" "$RESULTS/overlays_simulated.png"
+"$PY" eval.py detector=block_corruption "ckpt_path=$CKPT" "real_set=$REAL" "hydra.run.dir=$RUN/eval_real"
+cp "$RUN/eval_real/metrics.json" "$RESULTS/eval_real_set.json"
+cp "$RUN/eval_real/overlays.png" "$RESULTS/overlays_real.png"
+
+# 4. Export (ONNX parity at two sizes) and CPU speed at 224x224, 640x360, 1280x720.
+"$PY" export.py detector=block_corruption "ckpt_path=$CKPT" "export_dir=$RUN/exports" "hydra.run.dir=$RUN/export"
+"$PY" experiments/block_corruption/bench_speed.py "$RUN/exports" --threads 2

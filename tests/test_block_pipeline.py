@@ -1,0 +1,181 @@
+"""Block corruption end to end on tiny data: train -> eval (simulated, real folder) -> export -> detect."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import compose_cfg, run_entry, tiny
+from tests.mediagen import write_mp4
+from vqa_train.deploy.detect import detect
+from vqa_train.deploy.export import export
+from vqa_train.evaluation import evaluate
+from vqa_train.train import train
+
+TINY_BLOCK = tiny("block_corruption")
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("block_train")
+    cfg = compose_cfg("train", [*TINY_BLOCK, "trainer.max_epochs=2", "data.train_size=16"], out)
+    metrics, objects = train(cfg)
+    return {"out": out, "metrics": metrics, "ckpt": metrics["best_ckpt_path"]}
+
+
+def test_fast_dev_run(tmp_path):
+    cfg = compose_cfg("train", [*TINY_BLOCK, "debug=fdr"], tmp_path)
+    _, objects = train(cfg)
+    assert objects["trainer"].fast_dev_run
+
+
+def test_training_logs_both_decisions_and_checkpoints_the_val_threshold(trained):
+    m = trained["metrics"]
+    for key in (
+        "val/bacc",
+        "val/bacc_best",
+        "val/bacc_learned",
+        "val/bacc_area",
+        "val/area_threshold",
+        "val/map_iou",
+    ):
+        assert key in m, key
+    assert "test/bacc" in m
+    import torch
+
+    state = torch.load(trained["ckpt"], map_location="cpu", weights_only=True)
+    assert float(state["state_dict"]["area_threshold"]) == pytest.approx(m["val/area_threshold"], abs=1e-6)
+    assert (trained["out"] / "confusion" / "test.png").is_file()
+    assert (trained["out"] / "learning_curve.json").is_file()
+
+
+def test_eval_simulated_reports_decisions_baseline_iou_and_overlays(trained, tmp_path):
+    cfg = compose_cfg(
+        "eval",
+        ["detector=block_corruption", f"ckpt_path={trained['ckpt']}", "data.test_size=8", "data.val_size=6"],
+        tmp_path,
+    )
+    report = evaluate(cfg)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["model"]["num_samples"] == 8
+    assert set(metrics["decisions"]) == {"learned", "area_ratio", "area_ratio_fixed"}
+    assert metrics["decisions"]["area_ratio_fixed"]["area_threshold"] == pytest.approx(0.07)
+    assert 0.0 <= metrics["map_iou"] <= 1.0 and metrics["map_iou_frames"] == 8
+    assert metrics["dsp_baseline"]["name"] == "ffmpeg blockdetect"
+    assert metrics["dsp_baseline"]["num_samples"] == 8
+    assert "hard_negatives" in metrics
+    assert (tmp_path / "overlays.png").stat().st_size > 0
+    assert (tmp_path / "confusion_matrix_blockdetect.png").is_file()
+    assert report["model"]["balanced_accuracy"] == metrics["model"]["balanced_accuracy"]
+
+
+def _frame_folder(root: Path) -> Path:
+    """A labeled folder of frames: a clean ramp, the same frame with grey blocks, and its mask."""
+    root.mkdir(parents=True, exist_ok=True)
+    yy, xx = np.mgrid[0:90, 0:130]
+    clean = np.stack([(xx * 2) % 256, (yy * 3) % 256, (xx + yy) % 256], axis=-1).astype(np.uint8)
+    bad = clean.copy()
+    bad[16:48, 32:80] = 128
+    mask = np.zeros(clean.shape[:2], np.uint8)
+    mask[16:48, 32:80] = 255
+    for name, img in (("clean.png", clean), ("bad.png", bad), ("bad_mask.png", mask)):
+        cv2.imwrite(str(root / name), img[..., ::-1] if img.ndim == 3 else img)
+    with open(root / "manifest.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["path", "label", "mask_path"])
+        w.writeheader()
+        w.writerow({"path": "clean.png", "label": "clean", "mask_path": ""})
+        w.writerow({"path": "bad.png", "label": "corrupted", "mask_path": "bad_mask.png"})
+    return root
+
+
+def test_eval_real_set_entry_point(trained, tmp_path):
+    real = _frame_folder(tmp_path / "real")
+    proc = run_entry(
+        "eval.py",
+        [
+            "detector=block_corruption",
+            f"ckpt_path={trained['ckpt']}",
+            f"real_set={real}",
+            "data.val_size=4",
+            f"hydra.run.dir={tmp_path / 'run'}",
+        ],
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith("balanced_accuracy=")
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["model"]["num_samples"] == 2
+    assert metrics["map_iou_frames"] == 2  # the clean row counts as an all-clean mask
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ({"path": "clean.png", "label": "broken"}, "unknown label 'broken'"),
+        ({"path": "clean.png", "label": "corrupted", "mask_path": "nope.png"}, "mask_path not found"),
+        ({"path": "junk.png", "label": "clean"}, "junk.png"),
+    ],
+)
+def test_eval_real_set_bad_rows_name_the_row(trained, tmp_path, row, expected):
+    real = _frame_folder(tmp_path / "real")
+    (real / "junk.png").write_bytes(b"\x89PNG garbage" * 8)
+    with open(real / "manifest.csv", "a", newline="") as fh:
+        csv.DictWriter(fh, fieldnames=["path", "label", "mask_path"]).writerow(row)
+    cfg = compose_cfg(
+        "eval",
+        ["detector=block_corruption", f"ckpt_path={trained['ckpt']}", f"real_set={real}", "data.val_size=4"],
+        tmp_path / "run",
+    )
+    with pytest.raises(Exception, match=expected) as exc:
+        evaluate(cfg)
+    assert "manifest.csv:4" in str(exc.value)
+    assert not (tmp_path / "run" / "metrics.json").exists()
+
+
+def test_export_parity_at_two_resolutions_then_detect_on_mp4(trained, tmp_path):
+    cfg = compose_cfg("export", ["detector=block_corruption", f"ckpt_path={trained['ckpt']}"], tmp_path)
+    result = export(cfg)
+    sidecar = json.loads(Path(result["sidecar"]).read_text())
+    assert sidecar["kind"] == "frame_map_classifier" and sidecar["map_stride"] == 32
+    assert sidecar["parity_max_abs_diff"] <= 1e-4
+    assert len(sidecar["parity_shapes"]) == 2 and sidecar["parity_shapes"][0] != sidecar["parity_shapes"][1]
+    assert sidecar["decision"] == "learned"
+    assert sidecar["area_threshold"] == pytest.approx(trained["metrics"]["val/area_threshold"], abs=1e-6)
+    assert sidecar["input"]["normalisation"]["in_graph"] is True
+
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(result["onnx"], providers=["CPUExecutionProvider"])
+    maps, score, area = sess.run(
+        None, {"frames": np.random.default_rng(0).random((1, 3, 100, 70), np.float32)}
+    )
+    assert maps.shape == (1, 1, 4, 3) and score.shape == (1,) and area.shape == (1,)
+
+    media = write_mp4(tmp_path / "clip.mp4", seconds=2.0, fps=25, size=(96, 64), audio=None)
+    dcfg = compose_cfg(
+        "detect",
+        [f"input={media}", f"export_dir={tmp_path / 'exports'}", "frame_rate=4"],
+        tmp_path / "detect",
+    )
+    timeline = detect(dcfg)
+    det = timeline["detectors"]["block_corruption"]
+    assert det["num_units"] == 8
+    assert det["times_s"] == sorted(det["times_s"]) and det["times_s"][0] == pytest.approx(0.0)
+    assert all(0.0 <= a <= 1.0 for a in det["area_ratio"])
+    for ev in det["events"]:
+        assert {"start_s", "end_s", "peak_score", "peak_area_ratio"} <= set(ev)
+    assert (tmp_path / "detect" / "timeline.png").stat().st_size > 0
+
+    audio_only = write_mp4(
+        tmp_path / "a.m4a", seconds=1.0, audio=np.zeros((1, 48000), np.float32), video=False
+    )
+    acfg = compose_cfg(
+        "detect", [f"input={audio_only}", f"export_dir={tmp_path / 'exports'}"], tmp_path / "a"
+    )
+    assert detect(acfg)["detectors"]["block_corruption"]["skipped"] == "no video stream"

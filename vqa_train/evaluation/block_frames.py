@@ -1,0 +1,341 @@
+"""Evaluate a block-corruption detector on the simulated test split or a labeled folder of frames.
+
+One report holds, on the same frames:
+
+- both decisions: ``learned`` (frame head > 0.5) and ``area_ratio`` (binarised map area above a
+  threshold chosen on the simulated val split; the reference's fixed 0.07 is reported too);
+- map IoU against the ground-truth masks pooled to map cells (where masks exist);
+- FFmpeg's ``blockdetect`` with its threshold chosen on the same val split;
+- on simulated data, the false-positive rate on the clean hard negatives, by kind.
+
+``report["model"]`` is the decision the checkpoint was trained to follow (``model.decision``). An
+overlay PNG (frame, map heat-map, decision) for a sample of frames goes to the run directory.
+A real set is ``DIR/manifest.csv`` with ``path,label[,mask_path]``, labels clean|corrupted, where
+``path`` is an image (png/jpg) and ``mask_path`` a same-size image, non-zero where corrupted.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import hydra
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from omegaconf import DictConfig
+
+from synth.media import MediaError, read_image
+from vqa_train.checkpoint import load_detector
+from vqa_train.data.manifest import read_manifest
+from vqa_train.metrics import best_threshold, classification_report
+from vqa_train.modules.block_corruption import area_ratio, cell_targets
+from vqa_train.plots import save_confusion
+from vqa_train.progress import track
+from vqa_train.utils.atomic import save_figure, write_json
+
+log = logging.getLogger(__name__)
+
+OVERLAY_FRAMES = 12
+
+
+def simulated_frames(dm: Any, split: str, size: int | None = None) -> Iterator[dict[str, Any]]:
+    n = size if size is not None else dm.sizes[split]
+    for i in range(n):
+        frame, mask, target = dm.synth.sample(split, i)
+        yield {
+            "frame": frame,
+            "mask": mask,
+            "label": target.label,
+            "origin": {"split": split, "index": i},
+            "negatives": list(target.stats.get("negatives", [])),
+            "content": str(target.stats.get("source", {}).get("content", "")),
+        }
+
+
+def _read_frame(manifest: Path, row: Any, column: str, path: Path) -> np.ndarray:
+    try:
+        return read_image(path)
+    except MediaError as exc:
+        raise MediaError(f"{manifest}:{row.line}: {column}: {exc}") from None
+
+
+def real_frames(root: str, classes: list[str]) -> tuple[int, Iterator[dict[str, Any]]]:
+    """Frames of a labeled folder, checked row by row (paths and labels up front)."""
+    manifest, rows = read_manifest(root, classes)
+    for row in rows:
+        mask_rel = dict(row.extra).get("mask_path", "")
+        if mask_rel:
+            mask_path = Path(mask_rel) if Path(mask_rel).is_absolute() else Path(root) / mask_rel
+            if not mask_path.is_file():
+                raise FileNotFoundError(f"{manifest}:{row.line}: mask_path not found: {mask_path}")
+
+    def frames() -> Iterator[dict[str, Any]]:
+        for row in rows:
+            frame = _read_frame(manifest, row, "path", row.path)
+            extra = dict(row.extra)
+            mask = None
+            if extra.get("mask_path"):
+                mp = Path(extra["mask_path"])
+                mp = mp if mp.is_absolute() else Path(root) / mp
+                m = _read_frame(manifest, row, "mask_path", mp)
+                if m.shape[:2] != frame.shape[:2]:
+                    raise ValueError(
+                        f"{manifest}:{row.line}: mask {m.shape[1]}x{m.shape[0]} differs from frame "
+                        f"{frame.shape[1]}x{frame.shape[0]}"
+                    )
+                mask = (m.max(axis=2) > 0).astype(np.float32)
+            elif row.label == classes[0]:
+                mask = np.zeros(frame.shape[:2], np.float32)
+            yield {
+                "frame": frame,
+                "mask": mask,
+                "label": row.label,
+                "origin": {"row": row.line, "path": str(row.path)},
+                "negatives": [],
+                "content": extra.get("clip", ""),
+            }
+
+    return len(rows), frames()
+
+
+class _Scorer:
+    """Runs the network on frames of any size (batched while the size stays the same)."""
+
+    def __init__(
+        self, net: torch.nn.Module, batch_size: int, cell_target: str, cell_threshold: float
+    ) -> None:
+        self.net, self.batch_size = net, batch_size
+        self.cell_target, self.cell_threshold = cell_target, cell_threshold
+        self.rows: list[dict[str, Any]] = []
+        self._pending: list[dict[str, Any]] = []
+        self.seconds = 0.0
+
+    def add(self, item: dict[str, Any]) -> None:
+        if self._pending and self._pending[0]["frame"].shape != item["frame"].shape:
+            self.flush()
+        self._pending.append(item)
+        if len(self._pending) == self.batch_size:
+            self.flush()
+
+    @torch.inference_mode()
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        batch = np.stack([it["frame"] for it in self._pending]).transpose(0, 3, 1, 2)
+        t0 = time.perf_counter()
+        map_logits, frame_logits = self.net(torch.from_numpy(np.ascontiguousarray(batch)).float() / 255.0)
+        self.seconds += time.perf_counter() - t0
+        probs = torch.sigmoid(map_logits)
+        areas = area_ratio(probs).numpy()
+        frame_probs = torch.sigmoid(frame_logits).numpy()
+        for j, it in enumerate(self._pending):
+            row = {k: it[k] for k in ("label", "origin", "negatives", "content")}
+            row.update({"frame_prob": float(frame_probs[j]), "area": float(areas[j])})
+            if it["mask"] is not None:
+                target = (
+                    cell_targets(
+                        torch.from_numpy(it["mask"])[None],
+                        tuple(probs.shape[-2:]),
+                        self.cell_target,
+                        self.cell_threshold,
+                    )[0, 0]
+                    >= 0.5
+                )
+                pred = probs[j, 0] > 0.5
+                row["inter"], row["union"] = int((pred & target).sum()), int((pred | target).sum())
+            self.rows.append(row)
+        self._pending = []
+
+
+def _score(
+    net: torch.nn.Module,
+    items: Iterator[dict[str, Any]],
+    total: int,
+    desc: str,
+    model_cfg: dict,
+    batch_size: int,
+) -> tuple[list[dict[str, Any]], np.ndarray, float, float]:
+    """Network outputs and blockdetect scores for every frame; also the seconds each spent."""
+    from vqa_train.baselines.blockdetect import blockdetect_scores
+
+    scorer = _Scorer(
+        net, batch_size, model_cfg.get("cell_target", "binary"), float(model_cfg.get("cell_threshold", 0.1))
+    )
+    bd_scores, bd_seconds = [], 0.0
+    for item in track(items, desc, total=total):
+        scorer.add(item)
+        t0 = time.perf_counter()
+        bd_scores.append(float(blockdetect_scores([item["frame"]])[0]))
+        bd_seconds += time.perf_counter() - t0
+    scorer.flush()
+    return scorer.rows, np.asarray(bd_scores), scorer.seconds, bd_seconds
+
+
+def evaluate(cfg: DictConfig) -> dict[str, Any]:
+    from vqa_train.baselines.blockdetect import BlockDetectBaseline
+
+    out_dir = Path(cfg.paths.output_dir)
+    net, info = load_detector(cfg.ckpt_path)
+    det, model_cfg = info["detector"], info["model"]
+    classes = list(det["classes"])
+    if list(cfg.detector.classes) != classes:
+        raise ValueError(
+            f"checkpoint classes {classes} differ from detector.classes {list(cfg.detector.classes)}"
+        )
+    clean, corrupted = classes
+    batch_size = int(cfg.batch_size)
+
+    dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
+    val_n = int(cfg.get("val_size") or dm.sizes["val"])
+    val_rows, val_bd, _, _ = _score(
+        net, simulated_frames(dm, "val", val_n), val_n, "scoring val", model_cfg, batch_size
+    )
+    y_val = np.array([r["label"] == corrupted for r in val_rows], dtype=int)
+    area_thr, _ = best_threshold(np.array([r["area"] for r in val_rows]), y_val)
+    baseline = BlockDetectBaseline().fit(val_bd, y_val)
+
+    if cfg.get("real_set"):
+        total, items = real_frames(cfg.real_set, classes)
+        source: dict[str, Any] = {"real_set": str(cfg.real_set)}
+    else:
+        total = dm.sizes["test"]
+        items = simulated_frames(dm, "test")
+        source = {"simulated_split": "test", "seed": int(cfg.data.seed)}
+    rows, bd, net_s, bd_s = _score(net, items, total, "scoring frames", model_cfg, batch_size)
+    labels = [r["label"] for r in rows]
+    prob = np.array([r["frame_prob"] for r in rows])
+    area = np.array([r["area"] for r in rows])
+
+    def named(pred: np.ndarray) -> list[str]:
+        return [corrupted if p else clean for p in pred]
+
+    fixed_thr = float(model_cfg.get("area_threshold", 0.07))
+    decisions = {
+        "learned": classification_report(labels, named(prob > 0.5), classes),
+        "area_ratio": {
+            **classification_report(labels, named(area > area_thr), classes),
+            "area_threshold": area_thr,
+        },
+        "area_ratio_fixed": {
+            **classification_report(labels, named(area > fixed_thr), classes),
+            "area_threshold": fixed_thr,
+        },
+    }
+    chosen = model_cfg.get("decision", "learned")
+    with_mask = [r for r in rows if "inter" in r]
+    report: dict[str, Any] = {
+        "detector": det["name"],
+        "ckpt_path": str(cfg.ckpt_path),
+        **source,
+        "decision": chosen,
+        "model": decisions[chosen],
+        "decisions": decisions,
+        "map_iou": (
+            float(sum(r["inter"] for r in with_mask) / max(sum(r["union"] for r in with_mask), 1))
+            if with_mask
+            else None
+        ),
+        "map_iou_frames": len(with_mask),
+        "dsp_baseline": {
+            "name": "ffmpeg blockdetect",
+            **classification_report(labels, named(baseline.predict(bd).astype(bool)), classes),
+            **baseline.to_dict(),
+        },
+        "seconds_per_frame": {
+            "model_eager": net_s / max(len(rows), 1),
+            "blockdetect": bd_s / max(len(rows), 1),
+        },
+        "val_frames": len(val_rows),
+    }
+    report["hard_negatives"] = _hard_negative_fpr(rows, prob > 0.5, area > area_thr, clean)
+    for name, rep in (("model", report["model"]), ("dsp_baseline", report["dsp_baseline"])):
+        save_confusion(
+            np.array(rep["confusion_matrix"]),
+            classes,
+            out_dir / ("confusion_matrix.png" if name == "model" else "confusion_matrix_blockdetect.png"),
+            title=f"{name}: balanced accuracy {rep['balanced_accuracy']:.4f}",
+        )
+    pred_chosen = prob > 0.5 if chosen == "learned" else area > area_thr
+    report["errors"] = [
+        {**r["origin"], "label": r["label"], "frame_prob": r["frame_prob"], "area": r["area"]}
+        for r, p in zip(rows, pred_chosen)
+        if bool(p) != (r["label"] == corrupted)
+    ][:200]
+    _overlays(net, dm, cfg, rows, pred_chosen, corrupted, out_dir / "overlays.png")
+    write_json(out_dir / "metrics.json", report)
+    log.info("wrote %s", out_dir / "metrics.json")
+    return report
+
+
+def _hard_negative_fpr(rows: list[dict], learned: np.ndarray, area: np.ndarray, clean: str) -> dict[str, Any]:
+    """False-positive rates on clean frames carrying each hard negative (and each content kind)."""
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        if r["label"] != clean:
+            continue
+        keys = [f"negative:{n}" for n in r["negatives"]] + (
+            [f"content:{r['content']}"] if r["content"] else []
+        )
+        if r["negatives"]:
+            keys.append("any_hard_negative")
+        for k in keys:
+            groups.setdefault(k, []).append(i)
+    return {
+        k: {
+            "frames": len(idx),
+            "fpr_learned": float(learned[idx].mean()),
+            "fpr_area_ratio": float(area[idx].mean()),
+        }
+        for k, idx in sorted(groups.items())
+    }
+
+
+def _overlays(
+    net: torch.nn.Module,
+    dm: Any,
+    cfg: DictConfig,
+    rows: list[dict],
+    pred: np.ndarray,
+    corrupted: str,
+    path: Path,
+) -> None:
+    """Frame | map heat-map over the frame, for the first errors plus frames of each class."""
+    wrong = [i for i, r in enumerate(rows) if bool(pred[i]) != (r["label"] == corrupted)]
+    pos = [i for i, r in enumerate(rows) if r["label"] == corrupted and i not in wrong]
+    neg = [i for i, r in enumerate(rows) if r["label"] != corrupted and i not in wrong]
+    third = OVERLAY_FRAMES // 3
+    chosen = sorted(wrong[:third] + pos[:third] + neg[:third])
+    if not chosen:
+        return
+    fig, axes = plt.subplots(len(chosen), 2, figsize=(8, 2.6 * len(chosen)), squeeze=False)
+    for ax_row, i in zip(axes, chosen):
+        origin = rows[i]["origin"]
+        if "index" in origin:
+            frame, _, _ = dm.synth.sample(origin["split"], origin["index"])
+        else:
+            frame = read_image(origin["path"])
+        with torch.inference_mode():
+            map_logits, _ = net(torch.from_numpy(frame.transpose(2, 0, 1).copy())[None].float() / 255.0)
+        probs = torch.sigmoid(map_logits)[0, 0].numpy()
+        h, w = frame.shape[:2]
+        ax_row[0].imshow(frame)
+        ax_row[0].set_title(f"truth: {rows[i]['label']}", fontsize=9)
+        ax_row[1].imshow(frame)
+        ax_row[1].imshow(
+            probs, cmap="inferno", alpha=0.55, vmin=0, vmax=1, extent=(0, w, h, 0), interpolation="nearest"
+        )
+        verdict = corrupted if pred[i] else "clean"
+        ax_row[1].set_title(
+            f"says {verdict}: p={rows[i]['frame_prob']:.2f}, area={rows[i]['area']:.2f}",
+            fontsize=9,
+            color="black" if verdict == rows[i]["label"] else "red",
+        )
+        for ax in ax_row:
+            ax.axis("off")
+    fig.tight_layout()
+    save_figure(fig, path, dpi=80)
+    plt.close(fig)
