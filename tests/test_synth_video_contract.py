@@ -126,6 +126,17 @@ MODE_VARIANTS = [
     *[("smear", {"smear_style_choices": (s,)}) for s in F.SMEAR_STYLES],
     *[("dct", {"dct_pattern_choices": (p,)}) for p in F.DCT_PATTERNS],
     *[("dct", {"dct_plane_choices": (p,)}) for p in F.DCT_PLANES],
+    *[
+        ("border", {"border_chroma_choices": (c,), "border_side_prob": s})
+        for c in F.BORDER_CHROMAS
+        for s in (0, 1)
+    ],
+    *[("chroma", {"chroma_style_choices": (c,)}) for c in F.CHROMA_STYLES],
+    *[("chroma", {"chroma_style_choices": (c,), "border_hit_prob": 1.0}) for c in F.CHROMA_STYLES],
+    ("misaligned", {"misaligned_previous_prob": 0.0}),
+    ("misaligned", {"misaligned_previous_prob": 1.0}),
+    ("garbage", {"garbage_run_prob": 0.0}),
+    ("garbage", {"garbage_run_prob": 1.0}),
 ]
 
 
@@ -140,6 +151,135 @@ def test_every_mode_is_reachable_and_visible(mode: str, extra: dict) -> None:
         assert set(target.stats["modes"]) == {mode}
         assert target.stats["visible"]
         assert _changed(frame, out).mean() >= defect.min_area_ratio
+
+
+@pytest.mark.parametrize("mode", F.MODES)
+@pytest.mark.parametrize("border_hit_prob", [0.0, 1.0])
+def test_every_mode_is_grid_aligned_and_border_hits_touch_the_edge(mode: str, border_hit_prob: float) -> None:
+    defect = BlockCorruption(mode_choices=(mode,), border_hit_prob=border_hit_prob)
+    for seed in range(4):
+        previous, frame = _pair(seed)
+        out, target = defect(frame, np.random.default_rng(seed), FrameMeta(previous=previous))
+        if target.stats["attempts"] > defect.max_attempts:
+            continue  # the flat fallback cluster, checked elsewhere
+        block = target.params["block_px"]
+        inside = np.zeros((H, W), dtype=bool)
+        for hit, boxes in zip(target.params["hits"], target.stats["boxes"], strict=True):
+            for y0, x0, y1, x1 in boxes:
+                assert y0 % block == 0 and x0 % block == 0, f"{mode} starts off the block grid"
+                assert (y1 % block == 0 or y1 == H) and (x1 % block == 0 or x1 == W), (
+                    f"{mode} ends off the grid"
+                )
+                assert 0 <= y0 < y1 <= H and 0 <= x0 < x1 <= W
+                inside[y0:y1, x0:x1] = True
+            slice_run = mode == "smear" or hit.get("run")
+            should_touch = mode == "border" or (border_hit_prob == 1.0 and not slice_run)
+            assert ("edge" in hit) == should_touch, f"{mode}: edge placement {hit}"
+            if "edge" in hit:
+                y0, x0, y1, x1 = boxes[0]
+                touches = {"left": x0 == 0, "right": x1 == W, "top": y0 == 0, "bottom": y1 == H}
+                assert touches[hit["edge"]], f"{mode} hit at the {hit['edge']} edge has box {boxes[0]}"
+        assert not (target.mask > 0)[~inside].any(), "pixels outside every hit box changed"
+        np.testing.assert_array_equal(target.mask > 0, _changed(frame, out))
+
+
+def test_border_placement_fraction_and_sides() -> None:
+    defect = BlockCorruption()
+    meta = FrameMeta(previous=np.zeros((H, W, 3), dtype=np.uint8))
+    placed, clusters, sides = 0, 0, []
+    for seed in range(400):
+        for hit in defect.sample_params(np.random.default_rng(seed), meta)["hits"]:
+            if "edge" in hit:
+                sides.append(hit["edge"] in ("left", "right"))
+            if hit["mode"] not in ("smear", "border") and not hit.get("run"):
+                clusters += 1
+                placed += "edge" in hit
+    assert 0.25 < placed / clusters < 0.35  # border_hit_prob 0.3
+    assert 0.68 < np.mean(sides) < 0.82  # border_side_prob 0.75
+    for side in ("left", "right", "top", "bottom"):
+        hit = {
+            "mode": "constant",
+            "row": 0.5,
+            "col": 0.5,
+            "rows": 2,
+            "cols": 3,
+            "colour": "green",
+            "edge": side,
+        }
+        _, target = BlockCorruption().apply(_pair(0)[1], {"block_px": 16, "hits": [hit]}, meta)
+        mask = target.mask > 0
+        edge_pixels = {"left": mask[:, 0], "right": mask[:, -1], "top": mask[0], "bottom": mask[-1]}[side]
+        assert edge_pixels.any(), f"a {side} hit does not reach the {side} edge"
+    with pytest.raises(ValueError, match="edge"):
+        BlockCorruption().apply(_pair(0)[1], {"block_px": 16, "hits": [{**hit, "edge": "middle"}]}, meta)
+
+
+def test_new_mode_looks() -> None:
+    previous, frame = _pair(4)
+    meta = FrameMeta(previous=previous)
+    base = {"row": 0.3, "col": 0.0, "rows": 2, "cols": 2}
+
+    def run(hit: dict) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int, int]]:
+        out, target = BlockCorruption().apply(frame, {"block_px": 16, "hits": [hit]}, meta)
+        return out, target.mask, tuple(target.stats["boxes"][0][0])
+
+    # border: every row of the box repeats the reference's edge pixel (horizontal streaks)
+    out, mask, (y0, x0, y1, x1) = run({**base, "mode": "border", "edge": "right", "chroma": "edge"})
+    assert x1 == W and mask.sum() > 0
+    streak = np.broadcast_to(previous[y0:y1, W - 1 : W], (y1 - y0, x1 - x0, 3)).astype(np.int16)
+    assert np.abs(out[y0:y1, x0:x1].astype(np.int16) - streak).max() < 3
+    stripes = {**base, "mode": "border", "edge": "left", "chroma": "stripes", "level": 60.0, "stripe_px": 2}
+    out, mask, (y0, x0, y1, x1) = run({**stripes, "seed": 3})
+    colours = out[y0:y1, x0 + 1].astype(np.int16)
+    assert len({tuple(c) for c in colours[::2]}) > (y1 - y0) // 4, "stripes should differ in colour"
+    # chroma: the luma stays (up to rounding and clipping), the colour moves
+    grey = np.ascontiguousarray(np.clip(frame.astype(np.int16) // 2 + 64, 0, 255).astype(np.uint8))
+    luma = np.array([0.299, 0.587, 0.114])
+    for hit in (
+        {**base, "mode": "chroma", "style": "shift", "du": 30.0, "dv": -20.0},
+        {**base, "mode": "chroma", "style": "displaced", "dy": 5, "dx": 17},
+    ):
+        out, target = BlockCorruption().apply(grey, {"block_px": 16, "hits": [hit]}, FrameMeta())
+        y0, x0, y1, x1 = target.stats["boxes"][0][0]
+        assert target.mask.sum() > 0
+        delta_y = (out[y0:y1, x0:x1].astype(np.float64) - grey[y0:y1, x0:x1]) @ luma
+        assert np.abs(delta_y).max() < 2.0
+    # misaligned: the previous frame a few pixels off
+    out, mask, (y0, x0, y1, x1) = run(
+        {**base, "mode": "misaligned", "source": "previous", "dy": 2, "dx": -3, "blend": 1.0}
+    )
+    ys, xs = np.clip(np.arange(y0, y1) + 2, 0, H - 1), np.clip(np.arange(x0, x1) - 3, 0, W - 1)
+    assert np.abs(out[y0:y1, x0:x1].astype(np.int16) - previous[ys[:, None], xs]).max() < 3
+    with pytest.raises(ValueError, match="previous"):
+        hit = {**base, "mode": "misaligned", "source": "previous", "dy": 1, "dx": 0, "blend": 1.0}
+        BlockCorruption().apply(frame, {"block_px": 16, "hits": [hit]}, FrameMeta())
+    # garbage: each 8x8 block gets its own colour; a run reaches the end of the slice row and beyond
+    out, mask, (y0, x0, y1, x1) = run({**base, "mode": "garbage", "level": 100.0, "seed": 5})
+    means = out[y0:y1, x0:x1].reshape(4, 8, 4, 8, 3).mean(axis=(1, 3)).reshape(16, 3).round()
+    assert len({tuple(m) for m in means}) == 16
+    hit = {
+        "mode": "garbage",
+        "row": 0.3,
+        "col": 0.5,
+        "run": True,
+        "rest_ratio": 1.0,
+        "level": 80.0,
+        "seed": 5,
+    }
+    _, target = BlockCorruption().apply(frame, {"block_px": 8, "hits": [hit]}, meta)
+    (y0, x0, _, x1), (_, bx0, by1, bx1) = target.stats["boxes"][0]
+    assert x1 == W and (bx0, bx1, by1) == (0, W, H)
+    assert target.mask[y0 + 8 :].mean() > 0.5
+
+
+def test_misaligned_without_previous_copies_the_current_frame() -> None:
+    defect = BlockCorruption(mode_choices=("misaligned",), misaligned_previous_prob=1.0)
+    _, frame = _pair(1)
+    for seed in range(5):
+        params = defect.sample_params(np.random.default_rng(seed), FrameMeta(previous=None))
+        assert {hit["source"] for hit in params["hits"]} == {"current"}
+        assert all((hit["dy"], hit["dx"]) != (0, 0) for hit in params["hits"])
+        defect.apply(frame, params, FrameMeta(previous=None))
 
 
 def test_default_draws_every_mode_block_size_and_several_hits() -> None:

@@ -13,11 +13,15 @@ from typing import Any
 import cv2
 import numpy as np
 
-MODES = ("displaced", "previous", "constant", "smear", "dct")
+MODES = ("displaced", "previous", "constant", "smear", "dct", "border", "chroma", "misaligned", "garbage")
 COLOURS = ("grey", "green", "previous_dc")
 SMEAR_STYLES = ("rows", "columns", "blocks")
 DCT_PATTERNS = ("checker", "stripes", "random", "dc")
 DCT_PLANES = ("luma", "u", "v")
+EDGES = ("left", "right", "top", "bottom")
+BORDER_CHROMAS = ("edge", "shift", "stripes")
+CHROMA_STYLES = ("displaced", "shift")
+MISALIGN_SOURCES = ("current", "previous")
 
 GREY = (128, 128, 128)  # a decoder's "no data" mid-grey
 GREEN = (0, 135, 0)  # all-zero YUV (an unwritten buffer), BT.601 limited range -> RGB
@@ -27,6 +31,8 @@ PLANE_RGB = {
     "u": (0.0, -0.344, 1.772),
     "v": (1.402, -0.714, 0.0),
 }
+# RGB -> (U, V) rows of BT.601 full range, the inverse of the chroma columns above.
+RGB_UV = np.array([[-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]], dtype=np.float32)
 DCT_PX = 8  # transform block size: H.264, MPEG-2 and JPEG all damage 8x8 (or 4x4 inside) blocks
 Box = tuple[int, int, int, int]  # (y0, x0, y1, x1), end exclusive
 
@@ -54,9 +60,13 @@ def anchor(hit: dict[str, Any], block_px: int, height: int, width: int) -> tuple
 
 
 def hit_boxes(hit: dict[str, Any], block_px: int, height: int, width: int) -> list[Box]:
-    """The pixel boxes a hit may change: one cluster box, or a smear's slice tail plus whole rows."""
+    """The pixel boxes a hit may change: one cluster box, or a slice run's tail plus whole rows.
+
+    Smears and garbage hits with ``run`` are slice runs; a cluster with an ``edge`` (one of
+    ``EDGES``) is moved along its row or column until it touches that frame edge.
+    """
     y0, x0 = anchor(hit, block_px, height, width)
-    if hit["mode"] == "smear":
+    if hit["mode"] == "smear" or hit.get("run"):
         y1 = min(y0 + block_px, height)
         boxes = [(y0, x0, y1, width)]
         below = -(-(height - y1) // block_px)
@@ -64,9 +74,19 @@ def hit_boxes(hit: dict[str, Any], block_px: int, height: int, width: int) -> li
         if extra > 0:
             boxes.append((y1, 0, min(y1 + extra * block_px, height), width))
         return boxes
-    return [
-        (y0, x0, min(y0 + int(hit["rows"]) * block_px, height), min(x0 + int(hit["cols"]) * block_px, width))
-    ]
+    rows, cols = int(hit["rows"]), int(hit["cols"])
+    edge = hit.get("edge")
+    if edge == "left":
+        x0 = 0
+    elif edge == "right":
+        x0 = max(grid(height, width, block_px)[1] - cols, 0) * block_px
+    elif edge == "top":
+        y0 = 0
+    elif edge == "bottom":
+        y0 = max(grid(height, width, block_px)[0] - rows, 0) * block_px
+    elif edge is not None:
+        raise ValueError(f"unknown frame edge {edge!r}; expected one of {EDGES}")
+    return [(y0, x0, min(y0 + rows * block_px, height), min(x0 + cols * block_px, width))]
 
 
 def corrupt_blocks(
@@ -100,6 +120,22 @@ def corrupt_blocks(
             _smear(work, frame, boxes, block_px, str(hit["style"]), int(hit["stretch_rows"]))
         elif mode == "dct":
             _dct(work, boxes[0], hit)
+        elif mode == "border":
+            ref = frame if previous is None else previous
+            _border(work, ref, boxes[0], str(hit["edge"]), hit)
+        elif mode == "chroma":
+            _chroma(work, frame, boxes[0], hit)
+        elif mode == "misaligned":
+            source = str(hit["source"])
+            if source not in MISALIGN_SOURCES:
+                raise ValueError(f"unknown misaligned source {source!r}; expected one of {MISALIGN_SOURCES}")
+            if source == "previous" and previous is None:
+                raise ValueError("a misaligned hit from 'previous' needs meta.previous, got None")
+            ref = previous if source == "previous" else frame
+            _copy(work, ref, frame, boxes[0], int(hit["dy"]), int(hit["dx"]), float(hit["blend"]))
+        elif mode == "garbage":
+            for box in boxes:
+                _garbage(work, frame, box, hit)
         else:
             raise ValueError(f"unknown block corruption mode {mode!r}; expected one of {MODES}")
     keep = change_levels(frame, work) >= max(int(min_pixel_change_levels), 1)
@@ -117,6 +153,28 @@ def _to_uint8(values: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(values), 0, 255).astype(np.uint8)
 
 
+def _shifted(ref: np.ndarray, box: Box, dy: int, dx: int) -> np.ndarray:
+    """The box of ``ref`` read at ``(dy, dx)`` away, edge pixels repeated as a decoder pads them."""
+    y0, x0, y1, x1 = box
+    ys = np.clip(np.arange(y0, y1) + dy, 0, ref.shape[0] - 1)
+    xs = np.clip(np.arange(x0, x1) + dx, 0, ref.shape[1] - 1)
+    return ref[ys[:, None], xs[None, :]]
+
+
+def _add_chroma(region: np.ndarray, du: np.ndarray | float, dv: np.ndarray | float) -> np.ndarray:
+    """uint8 RGB ``region`` with ``du``/``dv`` (levels, broadcast over ``(h, w)``) added to U and V."""
+    u_rgb = np.asarray(PLANE_RGB["u"], dtype=np.float32)
+    v_rgb = np.asarray(PLANE_RGB["v"], dtype=np.float32)
+    du = np.asarray(du, dtype=np.float32)[..., None]
+    dv = np.asarray(dv, dtype=np.float32)[..., None]
+    return _to_uint8(region.astype(np.float32) + du * u_rgb + dv * v_rgb)
+
+
+def _uv(region: np.ndarray) -> np.ndarray:
+    """float32 ``(h, w, 2)`` chroma (U, V) of a uint8 RGB region, BT.601 full range, 0-centred."""
+    return region.astype(np.float32) @ RGB_UV.T
+
+
 def _copy(
     work: np.ndarray, ref: np.ndarray, clean: np.ndarray, box: Box, dy: int, dx: int, blend: float
 ) -> None:
@@ -125,9 +183,7 @@ def _copy(
     ``blend`` < 1 mixes in the clean block, as a bi-predicted block with one bad reference does.
     """
     y0, x0, y1, x1 = box
-    ys = np.clip(np.arange(y0, y1) + dy, 0, ref.shape[0] - 1)
-    xs = np.clip(np.arange(x0, x1) + dx, 0, ref.shape[1] - 1)
-    patch = ref[ys[:, None], xs[None, :]]
+    patch = _shifted(ref, box, dy, dx)
     if blend < 1.0:
         patch = _to_uint8(
             blend * patch.astype(np.float32) + (1.0 - blend) * clean[y0:y1, x0:x1].astype(np.float32)
@@ -220,3 +276,84 @@ def _dct(work: np.ndarray, box: Box, hit: dict[str, Any]) -> None:
     plane = np.asarray(PLANE_RGB[str(hit["plane"])], dtype=np.float32)
     region = work[y0:y1, x0:x1].astype(np.float32) + add[: y1 - y0, : x1 - x0, None] * plane
     work[y0:y1, x0:x1] = _to_uint8(region)
+
+
+def _border(work: np.ndarray, ref: np.ndarray, box: Box, edge: str, hit: dict[str, Any]) -> None:
+    """A motion vector far outside the picture: the reference's edge pixels streak across the box.
+
+    Left/right hits repeat the edge column along each row (horizontal streaks), top/bottom hits
+    the edge row down each column. ``chroma`` then keeps the edge colours, shifts them by
+    ``(du, dv)``, or adds a random chroma offset of 0.5 - 1 x ``level`` per ``stripe_px`` stripe
+    (rainbow stripes).
+    """
+    y0, x0, y1, x1 = box
+    height, width = ref.shape[:2]
+    if edge in ("left", "right"):
+        column = ref[y0:y1, 0 if edge == "left" else width - 1]
+        streaks = np.broadcast_to(column[:, None], (y1 - y0, x1 - x0, 3))
+        across = y1 - y0  # stripes run along the streaks
+    elif edge in ("top", "bottom"):
+        row = ref[0 if edge == "top" else height - 1, x0:x1]
+        streaks = np.broadcast_to(row[None], (y1 - y0, x1 - x0, 3))
+        across = x1 - x0
+    else:
+        raise ValueError(f"unknown frame edge {edge!r}; expected one of {EDGES}")
+    chroma = str(hit["chroma"])
+    if chroma == "edge":
+        work[y0:y1, x0:x1] = streaks
+        return
+    if chroma == "shift":
+        du, dv = float(hit["du"]), float(hit["dv"])
+    elif chroma == "stripes":
+        stripe = max(1, int(hit["stripe_px"]))
+        count = -(-across // stripe)
+        rng = np.random.default_rng(int(hit["seed"]))
+        angle = rng.uniform(0.0, 2.0 * np.pi, count)
+        amp = float(hit["level"]) * rng.uniform(0.5, 1.0, count)
+        du_s = np.repeat(amp * np.cos(angle), stripe)[:across].astype(np.float32)
+        dv_s = np.repeat(amp * np.sin(angle), stripe)[:across].astype(np.float32)
+        shape = (-1, 1) if edge in ("left", "right") else (1, -1)
+        du, dv = du_s.reshape(shape), dv_s.reshape(shape)
+    else:
+        raise ValueError(f"unknown border chroma {chroma!r}; expected one of {BORDER_CHROMAS}")
+    work[y0:y1, x0:x1] = _add_chroma(streaks, du, dv)
+
+
+def _chroma(work: np.ndarray, clean: np.ndarray, box: Box, hit: dict[str, Any]) -> None:
+    """Right luma, wrong colour: chroma read ``(dy, dx)`` away (bleeding past edges when short) or shifted."""
+    y0, x0, y1, x1 = box
+    region = clean[y0:y1, x0:x1]
+    style = str(hit["style"])
+    if style == "displaced":
+        delta = _uv(_shifted(clean, box, int(hit["dy"]), int(hit["dx"]))) - _uv(region)
+        work[y0:y1, x0:x1] = _add_chroma(region, delta[..., 0], delta[..., 1])
+    elif style == "shift":
+        work[y0:y1, x0:x1] = _add_chroma(region, float(hit["du"]), float(hit["dv"]))
+    else:
+        raise ValueError(f"unknown chroma style {style!r}; expected one of {CHROMA_STYLES}")
+
+
+def _garbage(work: np.ndarray, clean: np.ndarray, box: Box, hit: dict[str, Any]) -> None:
+    """A desynchronised entropy decode: every 8x8 block gets its own luma pattern and colour.
+
+    Per block, from ``seed``: a luma DC jump plus two random AC bases, and a U/V offset, each up to
+    ``level``; the result is added to the clean prediction.
+    """
+    y0, x0, y1, x1 = box
+    rows, cols = -(-(y1 - y0) // DCT_PX), -(-(x1 - x0) // DCT_PX)
+    count = rows * cols
+    rng = np.random.default_rng([int(hit["seed"]), y0, x0])  # each box of a run differs
+    level = float(hit["level"])
+    index = rng.integers(1, DCT_PX * DCT_PX, (count, 2))
+    amp = rng.uniform(-1.0, 1.0, (count, 2)).astype(np.float32) * level
+    luma = (dct_basis()[index] * amp[:, :, None, None]).sum(axis=1)
+    luma += (rng.uniform(-0.5, 0.5, count).astype(np.float32) * level)[:, None, None]
+    uv = rng.uniform(-1.0, 1.0, (count, 2)).astype(np.float32) * level
+    tile = (
+        luma[..., None]
+        + uv[:, None, None, 0:1] * np.asarray(PLANE_RGB["u"], dtype=np.float32)
+        + uv[:, None, None, 1:2] * np.asarray(PLANE_RGB["v"], dtype=np.float32)
+    )  # (count, 8, 8, 3)
+    add = tile.reshape(rows, cols, DCT_PX, DCT_PX, 3).transpose(0, 2, 1, 3, 4)
+    add = add.reshape(rows * DCT_PX, cols * DCT_PX, 3)[: y1 - y0, : x1 - x0]
+    work[y0:y1, x0:x1] = _to_uint8(clean[y0:y1, x0:x1].astype(np.float32) + add)
