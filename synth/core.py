@@ -52,6 +52,35 @@ class FrameMeta:
     previous: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class ClipMeta:
+    """What a clip defect may know: the frame rate (frames/s) and the clip's ``(T, H, W)`` size.
+
+    ``sample_params`` places spans in frames from these, so the drawn params fit the clip they are
+    applied to; ``apply`` checks that the clip has this size.
+    """
+
+    fps: float
+    num_frames: int
+    height: int
+    width: int
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.fps) and self.fps > 0):
+            raise ValueError(f"ClipMeta.fps must be > 0, got {self.fps!r}")
+        for name in ("num_frames", "height", "width"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or int(value) != value or value < 1:
+                raise ValueError(f"ClipMeta.{name} must be an integer >= 1, got {value!r}")
+            object.__setattr__(self, name, int(value))
+        object.__setattr__(self, "fps", float(self.fps))
+
+    @classmethod
+    def of(cls, clip: np.ndarray, fps: float) -> ClipMeta:
+        """The meta of a ``(T, H, W, 3)`` clip played at ``fps``."""
+        return cls(fps=fps, num_frames=clip.shape[0], height=clip.shape[1], width=clip.shape[2])
+
+
 @dataclass
 class Target:
     """Ground truth of one (possibly clean) sample.

@@ -7,15 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 RUN=${RUN:-logs/bench/block_corruption}
-REAL=${REAL:-data/real/block_corruption}
+DEV=${DEV:-data/real/block_corruption}            # seed 7: looked at while developing the defects
+REAL=${REAL:-data/real/block_corruption_report}   # seed 11: the reported numbers
 RESULTS=experiments/block_corruption/results
 mkdir -p "$RESULTS"
 
 # 1. The real decoder-corruption set: held-out pristine content, x264-encoded, bytes of non-IDR
 #    packets overwritten, decoded with FFmpeg's error concealment, labelled against the clean decode.
-if [ ! -f "$REAL/manifest.csv" ]; then
-  "$PY" -m synth.video.realset --out "$REAL" --clips 24 --seed 7
-fi
+[ -f "$DEV/manifest.csv" ] || "$PY" -m synth.video.realset --out "$DEV" --clips 40 --seed 7
+[ -f "$REAL/manifest.csv" ] || "$PY" -m synth.video.realset --out "$REAL" --clips 40 --seed 11
 cp "$REAL/summary.json" "$RESULTS/real_set_summary.json"
 
 # 2. Train (unless CKPT is given).
@@ -31,6 +31,8 @@ cp "$RUN/eval_sim/overlays.png" "$RESULTS/overlays_simulated.png"
 "$PY" eval.py detector=block_corruption "ckpt_path=$CKPT" "real_set=$REAL" "hydra.run.dir=$RUN/eval_real"
 cp "$RUN/eval_real/metrics.json" "$RESULTS/eval_real_set.json"
 cp "$RUN/eval_real/overlays.png" "$RESULTS/overlays_real.png"
+"$PY" eval.py detector=block_corruption "ckpt_path=$CKPT" "real_set=$DEV" "hydra.run.dir=$RUN/eval_real_dev"
+cp "$RUN/eval_real_dev/metrics.json" "$RESULTS/eval_real_dev_set.json"
 
 # 4. Export (ONNX parity at two sizes) and CPU speed at 224x224, 640x360, 1280x720.
 "$PY" export.py detector=block_corruption "ckpt_path=$CKPT" "export_dir=$RUN/exports" "hydra.run.dir=$RUN/export"

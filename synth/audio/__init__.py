@@ -3,6 +3,7 @@
 from synth.audio.base import AudioDefect, AudioSource, check_audio, fit_peak
 from synth.audio.clicks import Clicks
 from synth.audio.distortion import Distortion
+from synth.audio.dropout import Dropout
 from synth.audio.hiss import Hiss
 from synth.audio.hum import Hum
 from synth.audio.sources import FolderAudio, ProceduralAudio
@@ -12,6 +13,7 @@ from synth.core import AudioMeta
 AUDIO_DEFECTS: dict[str, type[AudioDefect]] = {
     Clicks.label: Clicks,
     Distortion.label: Distortion,
+    Dropout.label: Dropout,
     Hiss.label: Hiss,
     Hum.label: Hum,
 }
@@ -24,6 +26,7 @@ __all__ = [
     "AudioSource",
     "Clicks",
     "Distortion",
+    "Dropout",
     "FolderAudio",
     "Hiss",
     "Hum",

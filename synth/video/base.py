@@ -31,6 +31,27 @@ def check_frame(frame: np.ndarray, where: str = "frame") -> None:
         )
 
 
+def check_clip(clip: np.ndarray, where: str = "clip") -> None:
+    """Clips cross every boundary as C-contiguous uint8 RGB ``(T, H, W, 3)`` with T, H, W > 0."""
+    ok = (
+        isinstance(clip, np.ndarray)
+        and clip.ndim == 4
+        and clip.shape[3] == 3
+        and min(clip.shape[:3]) > 0
+        and clip.dtype == np.uint8
+        and clip.flags.c_contiguous
+    )
+    if not ok:
+        shape = getattr(clip, "shape", None)
+        dtype = getattr(clip, "dtype", type(clip).__name__)
+        flags = getattr(clip, "flags", None)
+        contiguous = bool(flags.c_contiguous) if flags is not None else None
+        raise ValueError(
+            f"{where} must be a C-contiguous uint8 RGB array (T, H, W, 3), "
+            f"got shape={shape} dtype={dtype} c_contiguous={contiguous}"
+        )
+
+
 class FrameDefect(Defect):
     """A defect over one uint8 RGB ``(H, W, 3)`` frame; ``meta`` is a :class:`synth.core.FrameMeta`.
 
