@@ -77,6 +77,8 @@ def test_eval_simulated_reports_decisions_baseline_iou_and_overlays(trained, tmp
     assert metrics["dsp_baseline"]["name"] == "ffmpeg blockdetect"
     assert metrics["dsp_baseline"]["num_samples"] == 8
     assert "hard_negatives" in metrics
+    assert len(metrics["frames"]) == 8 and {"frame_prob", "area", "blockdetect"} <= set(metrics["frames"][0])
+    assert set(metrics["roc_auc"]) == {"learned", "area_ratio", "blockdetect"}
     assert (tmp_path / "overlays.png").stat().st_size > 0
     assert (tmp_path / "confusion_matrix_blockdetect.png").is_file()
     assert report["model"]["balanced_accuracy"] == metrics["model"]["balanced_accuracy"]

@@ -251,6 +251,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         },
         "val_frames": len(val_rows),
     }
+    report["roc_auc"] = _aucs(labels, corrupted, {"learned": prob, "area_ratio": area, "blockdetect": bd})
     report["hard_negatives"] = _hard_negative_fpr(rows, prob > 0.5, area > area_thr, clean)
     for name, rep in (("model", report["model"]), ("dsp_baseline", report["dsp_baseline"])):
         save_confusion(
@@ -265,10 +266,31 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         for r, p in zip(rows, pred_chosen)
         if bool(p) != (r["label"] == corrupted)
     ][:200]
+    # Every frame's scores, for ROC curves and error analysis beyond the report.
+    report["frames"] = [
+        {
+            **r["origin"],
+            "label": r["label"],
+            "frame_prob": round(r["frame_prob"], 5),
+            "area": round(r["area"], 5),
+            "blockdetect": round(float(b), 5),
+        }
+        for r, b in zip(rows, bd)
+    ]
     _overlays(net, dm, cfg, rows, pred_chosen, corrupted, out_dir / "overlays.png")
     write_json(out_dir / "metrics.json", report)
     log.info("wrote %s", out_dir / "metrics.json")
     return report
+
+
+def _aucs(labels: list[str], positive: str, scores: dict[str, np.ndarray]) -> dict[str, float] | None:
+    """Threshold-free separation of each score (ROC AUC); None when only one class is present."""
+    from sklearn.metrics import roc_auc_score
+
+    y = np.array([lab == positive for lab in labels], dtype=int)
+    if y.min() == y.max():
+        return None
+    return {k: float(roc_auc_score(y, np.nan_to_num(v))) for k, v in scores.items()}
 
 
 def _hard_negative_fpr(rows: list[dict], learned: np.ndarray, area: np.ndarray, clean: str) -> dict[str, Any]:
