@@ -37,6 +37,17 @@ TINY_COMMON = [
 TINY_DETECTOR = {
     "audio_artifacts": ["model.net.width=4"],
     "block_corruption": ["detector.height=64", "detector.width=96", "model.net.head_hidden=8"],
+    **{
+        name: [
+            "detector.height=24",
+            "detector.width=32",
+            "detector.num_frames=10",
+            "model.net.width=4",
+            "model.net.row_width=4",
+            "model.net.embed_dim=8",
+        ]
+        for name in ("black_frames", "freeze", "stutter", "tearing")
+    },
 }
 TINY = [*TINY_COMMON, *TINY_DETECTOR["audio_artifacts"]]
 

@@ -39,6 +39,9 @@ def test_detector_instantiates(compose_config, detector):
         map_logits, frame_logits = out
         assert map_logits.shape == (1, 1, -(-cfg.detector.height // 32), -(-cfg.detector.width // 32))
         assert frame_logits.shape == (1,)
+    elif cfg.detector.kind == "temporal_segmenter":
+        assert x.shape == (cfg.detector.num_frames, 3, cfg.detector.height, cfg.detector.width)
+        assert out.shape == (1, cfg.detector.num_frames)
     else:
         assert out.shape == (1, len(cfg.detector.classes))
     assert 0 <= label < len(cfg.detector.classes)

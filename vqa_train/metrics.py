@@ -65,3 +65,54 @@ def best_threshold(scores: np.ndarray, y_true: np.ndarray) -> tuple[float, float
     bacc = np.where((y == 1).any() & (y == 0).any(), (tpr + tnr) / 2, np.where((y == 1).any(), tpr, tnr))
     best = int(np.argmax(bacc))
     return float(candidates[best]), float(bacc[best])
+
+
+def spans_from_flags(flags: Sequence[bool] | np.ndarray) -> list[tuple[int, int]]:
+    """Runs of true flags as end-exclusive ``(start, end)`` index spans, in order."""
+    f = np.asarray(flags, dtype=bool).ravel()
+    edges = np.diff(np.concatenate([[0], f.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [(int(s), int(e)) for s, e in zip(starts, ends)]
+
+
+def event_scores(
+    pred_spans: Sequence[tuple[int, int]], true_spans: Sequence[tuple[int, int]], tolerance_frames: int = 2
+) -> dict[str, float]:
+    """Event-level precision, recall and F1 of predicted spans against true spans (end-exclusive frames).
+
+    A prediction matches a true span when the prediction, widened by ``tolerance_frames`` on both
+    sides, overlaps it (so a one-frame tear flagged a frame early still counts, and a long freeze
+    found late still counts). Matching is one to one: pairs are taken greedily by the smallest
+    start distance, so one long prediction covering two true events scores one hit and one miss.
+    With no predictions precision is 1 (nothing falsely raised); with no true events recall is 1.
+    Returns ``tp``, ``fp``, ``fn`` (to sum over clips, see :func:`sum_event_scores`) and the rates.
+    """
+    tol = int(tolerance_frames)
+    if tol < 0:
+        raise ValueError(f"tolerance_frames must be >= 0, got {tolerance_frames}")
+    pairs = sorted(
+        (abs(ps - ts), i, j)
+        for i, (ps, pe) in enumerate(pred_spans)
+        for j, (ts, te) in enumerate(true_spans)
+        if ps - tol < te and pe + tol > ts
+    )
+    used_pred: set[int] = set()
+    used_true: set[int] = set()
+    for _, i, j in pairs:
+        if i not in used_pred and j not in used_true:
+            used_pred.add(i)
+            used_true.add(j)
+    tp = len(used_pred)
+    return _event_rates(tp, len(pred_spans) - tp, len(true_spans) - tp)
+
+
+def sum_event_scores(scores: Sequence[dict[str, float]]) -> dict[str, float]:
+    """Pool :func:`event_scores` of many clips: counts summed, rates recomputed (micro average)."""
+    return _event_rates(*(int(sum(s[k] for s in scores)) for k in ("tp", "fp", "fn")))
+
+
+def _event_rates(tp: int, fp: int, fn: int) -> dict[str, float]:
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall, "f1": f1}

@@ -7,6 +7,7 @@ Frames cross every boundary as C-contiguous uint8 RGB ``(H, W, 3)`` arrays (clip
 from synth.video.augment import FrameAugment, build_augment
 from synth.video.base import FrameDefect, FrameSource, check_clip, check_frame
 from synth.video.block_corruption import BlockCorruption
+from synth.video.clip_synth import TemporalClipSynth
 from synth.video.negatives import NEGATIVES, HardNegatives
 from synth.video.sources import FolderFrames, MixedFrames, ProceduralFrames, SkimageFrames
 from synth.video.synthesizer import BlockCorruptionSynth
@@ -45,6 +46,7 @@ __all__ = [
     "SkimageFrames",
     "Stutter",
     "Tearing",
+    "TemporalClipSynth",
     "TemporalNegatives",
     "build_augment",
     "check_clip",

@@ -1,0 +1,93 @@
+"""Per-sample generation of labelled clips: a pristine clip, temporal hard negatives, maybe the clip defect."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from synth.core import ClipMeta, Target, sample_rng
+from synth.video.base import FrameSource, check_clip
+from synth.video.temporal import ClipDefect
+from synth.video.temporal_negatives import TemporalNegatives
+
+CLEAN = "clean"
+
+
+class TemporalClipSynth:
+    """Labelled clips from ``(seed, split, index)`` alone.
+
+    A sample is ``num_frames`` frames from ``source.clip``, passed through the temporal ``negatives``
+    (fades, static shots, slow pans, cuts, pulldown: applied to both classes, so they never predict
+    the label; a cut switches to a second clip from the same source), then, for a ``defect.label``
+    index, through ``defect``. Labels cycle through ``classes`` by index, so every split is exactly
+    balanced at clip level whatever the worker count or order. Frame labels are 1 inside the
+    defect's end-exclusive ``Target.segments``.
+    """
+
+    def __init__(
+        self,
+        source: FrameSource,
+        defect: ClipDefect,
+        negatives: TemporalNegatives | None = None,
+        num_frames: int = 32,
+        height: int = 72,
+        width: int = 128,
+        fps: float = 25.0,
+        seed: int = 0,
+        classes: Sequence[str] = (CLEAN, "defect"),
+    ) -> None:
+        classes = tuple(str(c) for c in classes)
+        allowed = (CLEAN, defect.label)
+        unknown = [c for c in classes if c not in allowed]
+        if not classes or unknown:
+            raise ValueError(f"classes must be drawn from {list(allowed)}, got {list(classes)}")
+        if int(height) < 8 or int(width) < 8:
+            raise ValueError(f"frames must be at least 8 x 8 pixels, got {height} x {width}")
+        self.meta = ClipMeta(fps=fps, num_frames=num_frames, height=height, width=width)
+        if self.meta.num_frames < defect.min_frames:
+            raise ValueError(
+                f"{type(defect).__name__} needs >= {defect.min_frames} frames per clip, got {num_frames}"
+            )
+        self.source = source
+        self.defect = defect
+        self.negatives = negatives
+        self.seed = int(seed)
+        self.classes = classes
+
+    @property
+    def num_frames(self) -> int:
+        return self.meta.num_frames
+
+    def label_of(self, index: int) -> str:
+        return self.classes[index % len(self.classes)]
+
+    def _source_clip(self, rng: np.random.Generator, split: str) -> tuple[np.ndarray, dict[str, Any]]:
+        m = self.meta
+        clip, info = self.source.clip(rng, split, m.num_frames, m.height, m.width)
+        check_clip(clip, "source clip")
+        if clip.shape != (m.num_frames, m.height, m.width, 3):
+            raise ValueError(f"source clip is {clip.shape}, asked for {(m.num_frames, m.height, m.width, 3)}")
+        return clip, info
+
+    def sample(self, split: str, index: int) -> tuple[np.ndarray, np.ndarray, Target]:
+        """The ``index``-th sample: uint8 ``(T, H, W, 3)`` clip, uint8 ``(T,)`` frame labels, Target."""
+        rng = sample_rng(self.seed, split, index)
+        label = self.label_of(index)
+        clip, info = self._source_clip(rng, split)
+        applied: list[str] = []
+        if self.negatives is not None:
+            params = self.negatives.sample_params(rng, self.meta)
+            other = self._source_clip(rng, split)[0] if "cut" in params["applied"] else None
+            clip, applied = self.negatives.apply(clip, params, other)
+        if label == CLEAN:
+            target = Target(label=label)
+        else:
+            clip, target = self.defect(clip, rng, self.meta)
+        frame_labels = np.zeros(self.meta.num_frames, dtype=np.uint8)
+        for start, end in target.segments:
+            frame_labels[start:end] = 1
+        target.stats["source"] = info
+        target.stats["negatives"] = applied
+        return clip, frame_labels, target

@@ -1,0 +1,180 @@
+"""Temporal detectors on tiny clips: synthesis, event metrics, fast_dev_run per preset, train -> eval (freeze)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from synth.video import (
+    TEMPORAL_DEFECTS,
+    BlackFrames,
+    Freeze,
+    ProceduralFrames,
+    Stutter,
+    Tearing,
+    TemporalClipSynth,
+    TemporalNegatives,
+)
+from tests.conftest import compose_cfg, tiny
+from vqa_train.evaluation import evaluate
+from vqa_train.metrics import event_scores, spans_from_flags, sum_event_scores
+from vqa_train.models.temporal import TemporalNet
+from vqa_train.train import train
+
+PRESETS = {"black_frames": "black", "freeze": "freeze", "stutter": "stutter", "tearing": "tearing"}
+_SOURCE = ProceduralFrames(content_weights={"texture": 1.0, "shapes": 1.0}, bank_size=2)
+
+
+def _synth(defect, negatives=True, seed=3) -> TemporalClipSynth:
+    return TemporalClipSynth(
+        _SOURCE,
+        defect,
+        TemporalNegatives(cut_prob=0.5, fade_prob=0.5) if negatives else None,
+        num_frames=12,
+        height=24,
+        width=32,
+        seed=seed,
+        classes=("clean", defect.label),
+    )
+
+
+def test_every_temporal_defect_has_a_preset():
+    assert sorted(PRESETS.values()) == sorted(TEMPORAL_DEFECTS)
+
+
+@pytest.mark.parametrize("defect", [BlackFrames(), Freeze(), Stutter(), Tearing()], ids=lambda d: d.label)
+def test_synth_balanced_labels_match_segments_and_deterministic(defect):
+    synth = _synth(defect)
+    labels = []
+    for i in range(6):
+        clip, frame_labels, target = synth.sample("train", i)
+        assert clip.shape == (12, 24, 32, 3) and clip.dtype == np.uint8
+        assert frame_labels.shape == (12,) and frame_labels.dtype == np.uint8
+        labels.append(target.label)
+        expected = np.zeros(12, np.uint8)
+        for start, end in target.segments:
+            expected[start:end] = 1
+        np.testing.assert_array_equal(frame_labels, expected)
+        assert frame_labels.any() == (target.label == defect.label)
+        again, again_labels, _ = synth.sample("train", i)
+        np.testing.assert_array_equal(clip, again)
+        np.testing.assert_array_equal(frame_labels, again_labels)
+    assert labels == ["clean", defect.label] * 3
+    assert not np.array_equal(synth.sample("val", 0)[0], synth.sample("train", 0)[0])
+
+
+def test_synth_defect_acts_on_the_clip_the_negatives_made():
+    """Same (seed, split, index) with and without the defect: the same negatives, changed frames only in spans."""
+    defect = Freeze()
+    plain, with_defect = _synth(defect), _synth(defect)
+    with_defect.classes = (defect.label, "clean")  # index 0 now carries the defect
+    clean_clip, _, clean_t = plain.sample("train", 0)
+    bad_clip, labels, bad_t = with_defect.sample("train", 0)
+    assert clean_t.stats["negatives"] == bad_t.stats["negatives"]
+    changed = (clean_clip != bad_clip).reshape(12, -1).any(axis=1)
+    assert not changed[labels == 0].any() or bad_t.params["resume"] == "delayed"
+
+
+def test_spans_from_flags():
+    assert spans_from_flags([]) == []
+    assert spans_from_flags([0, 1, 1, 0, 1]) == [(1, 3), (4, 5)]
+    assert spans_from_flags(np.ones(4, bool)) == [(0, 4)]
+
+
+def test_event_scores_tolerance_one_to_one_and_empty_cases():
+    # A one-frame event flagged two frames late matches at tolerance 2, not at 1.
+    assert event_scores([(7, 8)], [(5, 6)], 2)["tp"] == 1
+    assert event_scores([(7, 8)], [(5, 6)], 1) == {
+        "tp": 0,
+        "fp": 1,
+        "fn": 1,
+        "precision": 0.0,
+        "recall": 0.0,
+        "f1": 0.0,
+    }
+    # One long prediction over two true events: one hit, one miss.
+    s = event_scores([(0, 20)], [(2, 4), (10, 12)], 0)
+    assert (s["tp"], s["fp"], s["fn"]) == (1, 0, 1) and s["precision"] == 1.0 and s["recall"] == 0.5
+    assert event_scores([], [], 2)["f1"] == 1.0
+    assert event_scores([], [(0, 3)], 2)["recall"] == 0.0
+    pooled = sum_event_scores([event_scores([(1, 2)], [(1, 2)]), event_scores([(5, 6)], [])])
+    assert (pooled["tp"], pooled["fp"], pooled["fn"]) == (1, 1, 0) and pooled["precision"] == 0.5
+    with pytest.raises(ValueError, match="tolerance_frames"):
+        event_scores([], [], -1)
+
+
+def test_temporal_net_any_size_and_onnx_parity():
+    net = TemporalNet(width=4, row_width=4, embed_dim=8).eval()
+    with torch.no_grad():
+        assert net(torch.rand(2, 7, 3, 20, 30)).shape == (2, 7)
+    buf = io.BytesIO()
+    torch.onnx.export(
+        net,
+        (torch.rand(1, 8, 3, 24, 32),),
+        buf,
+        dynamo=False,
+        input_names=["clip"],
+        output_names=["logits"],
+        dynamic_axes={"clip": {0: "b", 1: "t", 3: "h", 4: "w"}, "logits": {0: "b", 1: "t"}},
+        opset_version=17,
+    )
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).random((2, 11, 3, 40, 50), np.float32)
+    with torch.no_grad():
+        ref = net(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(sess.run(None, {"clip": x})[0], ref, atol=1e-4)
+
+
+@pytest.mark.parametrize("detector", sorted(PRESETS))
+def test_fast_dev_run(tmp_path, detector):
+    cfg = compose_cfg("train", [*tiny(detector), "debug=fdr"], tmp_path)
+    assert cfg.detector.kind == "temporal_segmenter" and cfg.detector.classes[1] == PRESETS[detector]
+    _, objects = train(cfg)
+    assert objects["trainer"].fast_dev_run
+
+
+def test_freeze_train_then_eval_with_baseline(tmp_path):
+    out = tmp_path / "train"
+    cfg = compose_cfg("train", [*tiny("freeze"), "trainer.max_epochs=2", "data.train_size=16"], out)
+    metrics, _ = train(cfg)
+    for key in ("val/bacc", "val/bacc_best", "val/bacc_clip", "val/event_f1", "test/bacc"):
+        assert key in metrics, key
+    assert (out / "confusion" / "test.png").is_file()
+
+    run = tmp_path / "eval"
+    ecfg = compose_cfg(
+        "eval",
+        [
+            "detector=freeze",
+            f"ckpt_path={metrics['best_ckpt_path']}",
+            "detector.height=24",
+            "detector.width=32",
+            "detector.num_frames=10",
+            "data.test_size=6",
+            "data.val_size=4",
+        ],
+        run,
+    )
+    report = evaluate(ecfg)
+    saved = json.loads((run / "metrics.json").read_text())
+    assert saved["model"]["balanced_accuracy"] == report["model"]["balanced_accuracy"]
+    assert saved["model"]["num_samples"] == 60 and saved["model"]["clip_level"]["num_samples"] == 6
+    assert {"precision", "recall", "f1"} <= set(saved["model"]["events"])
+    base = saved["dsp_baseline"]
+    assert base["name"].startswith("ffmpeg freezedetect") and base["score"] == "freeze"
+    assert 0.0 <= base["balanced_accuracy"] <= 1.0 and "ffmpeg_flags" in base
+    assert {"clip_level", "events"} <= set(base)
+    assert saved["event_tolerance_frames"] == 2
+    assert all("fpr_frames_model" in v for v in saved["hard_negatives"].values())
+    for png in ("confusion_matrix.png", "confusion_matrix_baseline.png", "timeline.png"):
+        assert (run / png).stat().st_size > 0, png
+
+    ecfg.real_set = str(tmp_path)
+    with pytest.raises(ValueError, match="real_set is not supported yet for temporal detectors"):
+        evaluate(ecfg)
