@@ -330,7 +330,13 @@ def _overlays(
     pos = [i for i, r in enumerate(rows) if r["label"] == corrupted and i not in wrong]
     neg = [i for i, r in enumerate(rows) if r["label"] != corrupted and i not in wrong]
     third = OVERLAY_FRAMES // 3
-    chosen = sorted(wrong[:third] + pos[:third] + neg[:third])
+
+    def spread(items: list[int]) -> list[int]:  # evenly over the set, not the first clip only
+        if len(items) <= third:
+            return items
+        return [items[int(i)] for i in np.linspace(0, len(items) - 1, third)]
+
+    chosen = sorted(spread(wrong) + spread(pos) + spread(neg))
     if not chosen:
         return
     fig, axes = plt.subplots(len(chosen), 2, figsize=(8, 2.6 * len(chosen)), squeeze=False)
