@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +21,9 @@ from synth.video import (
     TemporalNegatives,
 )
 from tests.conftest import compose_cfg, tiny
+from tests.mediagen import write_mp4
+from vqa_train.deploy.detect import detect
+from vqa_train.deploy.export import export
 from vqa_train.evaluation import evaluate
 from vqa_train.metrics import event_scores, spans_from_flags, sum_event_scores
 from vqa_train.models.temporal import TemporalNet
@@ -178,3 +182,22 @@ def test_freeze_train_then_eval_with_baseline(tmp_path):
     ecfg.real_set = str(tmp_path)
     with pytest.raises(ValueError, match="real_set is not supported yet for temporal detectors"):
         evaluate(ecfg)
+
+    # Export (parity at two clip shapes), then detect on a real 2.2-s mp4 at 25 fps: 55 frames,
+    # scored in windows of 10 frames overlapping by 4, one probability per frame.
+    xcfg = compose_cfg(
+        "export", ["detector=freeze", f"ckpt_path={metrics['best_ckpt_path']}"], tmp_path / "x"
+    )
+    result = export(xcfg)
+    sidecar = json.loads(Path(result["sidecar"]).read_text())
+    assert sidecar["kind"] == "temporal_segmenter" and sidecar["parity_max_abs_diff"] <= 1e-4
+    assert sidecar["num_frames"] == 10 and sidecar["fps"] == 25.0
+    media = write_mp4(tmp_path / "clip.mp4", seconds=2.2, fps=25, size=(48, 32), audio=None)
+    dcfg = compose_cfg(
+        "detect", [f"input={media}", f"export_dir={tmp_path / 'x' / 'exports'}"], tmp_path / "d"
+    )
+    det = detect(dcfg)["detectors"]["freeze"]
+    assert det["num_units"] == 55
+    assert all(0.0 <= p <= 1.0 for _, p in det["scores"])
+    for ev in det["events"]:
+        assert ev["label"] == "freeze" and ev["end_s"] > ev["start_s"]

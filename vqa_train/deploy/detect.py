@@ -54,7 +54,7 @@ def detect(cfg: DictConfig) -> dict[str, Any]:
         if meta["kind"].startswith("audio") and not info.has_audio:
             timeline["detectors"][meta["detector"]] = {"kind": meta["kind"], "skipped": "no audio stream"}
             continue
-        if meta["kind"].startswith("frame") and not info.has_video:
+        if meta["kind"] in ("frame_map_classifier", "temporal_segmenter") and not info.has_video:
             timeline["detectors"][meta["detector"]] = {"kind": meta["kind"], "skipped": "no video stream"}
             continue
         session = ort.InferenceSession(str(meta["_onnx_path"]), providers=["CPUExecutionProvider"])

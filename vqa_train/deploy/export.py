@@ -133,9 +133,50 @@ def _frame_map_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
     )
 
 
+class FrameProbabilityModel(nn.Module):
+    """Clips ``(batch, frames, 3, H, W)`` RGB in [0, 1] -> per-frame defect probability ``(batch, frames)``."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, clips: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.net(clips))
+
+
+def _temporal_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
+    det = info["detector"]
+    t, h, w = int(det["num_frames"]), int(det["height"]), int(det["width"])
+    return ExportSpec(
+        model=FrameProbabilityModel(net).eval(),
+        example=torch.rand(2, t, 3, h, w),
+        input_names=["clips"],
+        output_names=["probs"],
+        dynamic_axes={
+            "clips": {0: "batch", 1: "frames", 3: "height", 4: "width"},
+            "probs": {0: "batch", 1: "frames"},
+        },
+        parity_shapes=[(1, t, 3, h, w), (2, t // 2, 3, h + 8, w + 16)],
+        parity_outputs=[0],
+        sidecar={
+            "input": {
+                "name": "clips",
+                "layout": "(batch, frames, 3, height, width) float32 RGB in [0, 1], consecutive frames",
+            },
+            "output": {"name": "probs", "layout": "(batch, frames) probability that each frame is defective"},
+            "fps": float(det["fps"]),
+            "num_frames": t,
+            "height": h,
+            "width": w,
+            "event_tolerance_frames": int(det.get("event_tolerance_frames", 2)),
+        },
+    )
+
+
 EXPORT_SPECS: dict[str, Callable[[nn.Module, dict[str, Any]], ExportSpec]] = {
     "audio_segment_classifier": _audio_spec,
     "frame_map_classifier": _frame_map_spec,
+    "temporal_segmenter": _temporal_spec,
 }
 
 

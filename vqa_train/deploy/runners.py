@@ -176,7 +176,58 @@ def run_frame_maps(
     }
 
 
+# Frames of context carried into the next window: the network sees each frame's predecessor.
+TEMPORAL_OVERLAP = 4
+
+
+def run_temporal_segments(
+    meta: dict[str, Any], session: Any, path: Path, min_score: float, batch_size: int, **_: Any
+) -> dict[str, Any]:
+    """Frames resampled to the detector's fps and size, scored in overlapping windows.
+
+    Windows of ``num_frames`` overlap by ``TEMPORAL_OVERLAP`` frames; each frame keeps the score
+    from the window where it had the most context before it. Runs of frames with probability >=
+    ``min_score`` become events. Memory is one window.
+    """
+    import cv2
+
+    from synth.media import iter_video_frames
+
+    fps, t, h, w = float(meta["fps"]), int(meta["num_frames"]), int(meta["height"]), int(meta["width"])
+    label = list(meta["classes"])[1]
+    probs: list[float] = []
+    window: list[np.ndarray] = []
+    done = 0  # frames whose score is final
+
+    def score(frames: list[np.ndarray], keep_from: int) -> None:
+        x = np.stack(frames)[None].transpose(0, 1, 4, 2, 3).astype(np.float32) / np.float32(255.0)
+        p = session.run(None, {"clips": x})[0][0]
+        probs.extend(float(v) for v in p[keep_from:])
+
+    frames_iter = iter_video_frames(path, fps=fps)
+    for _, frame in track(frames_iter, f"{meta['detector']}", total=None):
+        window.append(cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA))
+        if len(window) == t:
+            score(window, 0 if done == 0 else TEMPORAL_OVERLAP)
+            done = len(probs)
+            window = window[-TEMPORAL_OVERLAP:]
+    if len(window) > (0 if done == 0 else TEMPORAL_OVERLAP):
+        score(window, 0 if done == 0 else TEMPORAL_OVERLAP)
+    scores = np.asarray(probs)
+    labels = [label if p >= min_score else meta.get("clean_label", "clean") for p in scores]
+    events = merge_events(labels, scores, meta.get("clean_label", "clean"), 1.0 / fps, min_score)
+    return {
+        "kind": meta["kind"],
+        "classes": list(meta["classes"]),
+        "unit_s": 1.0 / fps,
+        "num_units": len(scores),
+        "events": events,
+        "scores": [[round(1 - p, 4), round(p, 4)] for p in scores],
+    }
+
+
 RUNNERS: dict[str, Callable[..., dict[str, Any]]] = {
     "audio_segment_classifier": run_audio_segments,
     "frame_map_classifier": run_frame_maps,
+    "temporal_segmenter": run_temporal_segments,
 }
