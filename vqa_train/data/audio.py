@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import lightning as L
 import torch
-from threadpoolctl import threadpool_limits
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
 from synth.audio.base import AudioDefect, AudioSource
 from synth.audio.synthesizer import AudioArtifactSynth
-from vqa_train.data.samplers import EpochIndexSampler
+from vqa_train.data.base import SyntheticDataModule
 
 
 class SynthAudioDataset(Dataset):
@@ -32,13 +30,7 @@ class SynthAudioDataset(Dataset):
         return torch.from_numpy(audio[0].copy()), self.class_index[target.label]
 
 
-def single_thread_worker(worker_id: int) -> None:
-    """DataLoader workers synthesise with one BLAS and one torch thread: the cores are the trainer's."""
-    threadpool_limits(1, user_api="blas")
-    torch.set_num_threads(1)
-
-
-class AudioArtifactDataModule(L.LightningDataModule):
+class AudioArtifactDataModule(SyntheticDataModule):
     def __init__(
         self,
         source: AudioSource,
@@ -56,39 +48,13 @@ class AudioArtifactDataModule(L.LightningDataModule):
         num_workers: int = 0,
         pin_memory: bool = False,
     ) -> None:
-        super().__init__()
-        threadpool_limits(1, user_api="blas")  # also when synthesising in the main process
+        super().__init__(
+            seed, train_size, val_size, test_size, fresh_train_samples, batch_size, num_workers, pin_memory
+        )
         self.synth = AudioArtifactSynth(
             source, dict(defects), list(classes), sample_rate, segment_s, seed, clean_label
         )
         self.classes = list(classes)
-        self.sizes = {"train": train_size, "val": val_size, "test": test_size}
-        self.fresh = fresh_train_samples
-        self.batch_size, self.num_workers, self.pin_memory = batch_size, num_workers, pin_memory
-        self.seed = seed
-        self.train_sampler: EpochIndexSampler | None = None
 
     def dataset(self, split: str) -> SynthAudioDataset:
         return SynthAudioDataset(self.synth, split, self.sizes[split])
-
-    def _loader(self, split: str, sampler: EpochIndexSampler) -> DataLoader:
-        return DataLoader(
-            self.dataset(split),
-            batch_size=self.batch_size,
-            sampler=sampler,
-            num_workers=self.num_workers,
-            pin_memory=self.pin_memory,
-            persistent_workers=self.num_workers > 0,
-            worker_init_fn=single_thread_worker,
-            drop_last=split == "train" and self.sizes[split] >= 2 * self.batch_size,
-        )
-
-    def train_dataloader(self) -> DataLoader:
-        self.train_sampler = EpochIndexSampler(self.sizes["train"], self.seed, shuffle=True, fresh=self.fresh)
-        return self._loader("train", self.train_sampler)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", EpochIndexSampler(self.sizes["val"], self.seed, shuffle=False))
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", EpochIndexSampler(self.sizes["test"], self.seed, shuffle=False))

@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import lightning as L
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
-from vqa_train.data.audio import single_thread_worker
-from vqa_train.data.samplers import EpochIndexSampler
+from vqa_train.data.base import SyntheticDataModule, single_defect
 
 
 class SynthFrameDataset(Dataset):
@@ -34,7 +31,7 @@ class SynthFrameDataset(Dataset):
         return image, torch.from_numpy(mask), self.class_index[target.label]
 
 
-class BlockCorruptionDataModule(L.LightningDataModule):
+class BlockCorruptionDataModule(SyntheticDataModule):
     """Frames from ``source`` with the ``corrupted`` defect on every other index (exactly balanced).
 
     ``negatives`` (hard negatives such as JPEG blockiness, text and graphics) and the
@@ -59,19 +56,15 @@ class BlockCorruptionDataModule(L.LightningDataModule):
         num_workers: int = 0,
         pin_memory: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__(
+            seed, train_size, val_size, test_size, fresh_train_samples, batch_size, num_workers, pin_memory
+        )
         from synth.video import BlockCorruptionSynth
 
-        threadpool_limits(1, user_api="blas")
         classes = list(classes)
-        unknown = [k for k in defects if k not in classes]
-        if unknown or len(defects) != 1:
-            raise ValueError(
-                f"data.defects must hold exactly one defect named after a class of {classes}, got {list(defects)}"
-            )
         self.synth = BlockCorruptionSynth(
             source,
-            next(iter(defects.values())),
+            single_defect(defects, classes),
             negatives=negatives,
             augment=augment,
             height=height,
@@ -80,32 +73,6 @@ class BlockCorruptionDataModule(L.LightningDataModule):
             classes=tuple(classes),
         )
         self.classes = classes
-        self.sizes = {"train": train_size, "val": val_size, "test": test_size}
-        self.fresh = fresh_train_samples
-        self.batch_size, self.num_workers, self.pin_memory = batch_size, num_workers, pin_memory
-        self.seed = seed
 
     def dataset(self, split: str) -> SynthFrameDataset:
         return SynthFrameDataset(self.synth, split, self.sizes[split])
-
-    def _loader(self, split: str, sampler: EpochIndexSampler) -> DataLoader:
-        return DataLoader(
-            self.dataset(split),
-            batch_size=self.batch_size,
-            sampler=sampler,
-            num_workers=self.num_workers,
-            pin_memory=self.pin_memory,
-            persistent_workers=self.num_workers > 0,
-            worker_init_fn=single_thread_worker,
-            drop_last=split == "train" and self.sizes[split] >= 2 * self.batch_size,
-        )
-
-    def train_dataloader(self) -> DataLoader:
-        sampler = EpochIndexSampler(self.sizes["train"], self.seed, shuffle=True, fresh=self.fresh)
-        return self._loader("train", sampler)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", EpochIndexSampler(self.sizes["val"], self.seed, shuffle=False))
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", EpochIndexSampler(self.sizes["test"], self.seed, shuffle=False))

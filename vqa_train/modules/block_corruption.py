@@ -21,14 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import lightning as L
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torchmetrics import MaxMetric
 
 from vqa_train.metrics import balanced_accuracy, best_threshold
+from vqa_train.modules.base import DetectorModule
 
 DECISIONS = ("learned", "area_ratio")
 CELL_TARGETS = ("binary", "fraction")
@@ -45,7 +44,7 @@ def area_ratio(map_probs: torch.Tensor, map_threshold: float = 0.5) -> torch.Ten
     return (map_probs > map_threshold).float().flatten(1).mean(dim=1)
 
 
-class BlockCorruptionModule(L.LightningModule):
+class BlockCorruptionModule(DetectorModule):
     def __init__(
         self,
         net: nn.Module,
@@ -60,7 +59,7 @@ class BlockCorruptionModule(L.LightningModule):
         map_loss_weight: float = 1.0,
         frame_loss_weight: float = 1.0,
     ) -> None:
-        super().__init__()
+        super().__init__(optimizer, scheduler)
         if decision not in DECISIONS:
             raise ValueError(f"model.decision='{decision}' is not one of {list(DECISIONS)}")
         if cell_target not in CELL_TARGETS:
@@ -70,24 +69,17 @@ class BlockCorruptionModule(L.LightningModule):
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"], logger=False)
         self.net = net
         self.classes = list(classes)
-        self.optimizer_factory, self.scheduler_factory = optimizer, scheduler
         self.decision = decision
         self.map_threshold, self.cell_target, self.cell_threshold = map_threshold, cell_target, cell_threshold
         self.map_loss_weight, self.frame_loss_weight = map_loss_weight, frame_loss_weight
         # The area threshold last chosen on val; saved in checkpoints, used by eval/export defaults.
         self.register_buffer("area_threshold", torch.tensor(float(area_threshold)))
         self.fixed_area_threshold = float(area_threshold)
-        self.val_bacc_best = MaxMetric()
-        self._outputs: dict[str, list[np.ndarray]] = {}
-        self.last_confusion: dict[str, torch.Tensor] = {}
 
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if image.dtype == torch.uint8:
             image = image.float() / 255.0
         return self.net(image)
-
-    def on_train_start(self) -> None:
-        self.val_bacc_best.reset()
 
     def _step(self, batch: Any, stage: str) -> torch.Tensor:
         image, mask, y = batch
@@ -112,23 +104,8 @@ class BlockCorruptionModule(L.LightningModule):
                 "inter": (pred_cells & true_cells).flatten(1).sum(1),
                 "union": (pred_cells | true_cells).flatten(1).sum(1),
             }
-        for k, v in out.items():
-            self._outputs.setdefault(f"{stage}/{k}", []).append(v.detach().cpu().numpy())
+        self._keep(stage, **out)
         return loss
-
-    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-        return self._step(batch, "train")
-
-    def validation_step(self, batch: Any, batch_idx: int) -> None:
-        self._step(batch, "val")
-
-    def test_step(self, batch: Any, batch_idx: int) -> None:
-        self._step(batch, "test")
-
-    def _collect(self, stage: str) -> dict[str, np.ndarray]:
-        keys = [k for k in self._outputs if k.startswith(f"{stage}/")]
-        out = {k.split("/", 1)[1]: np.concatenate(self._outputs.pop(k)) for k in keys}
-        return out
 
     def _epoch_end(self, stage: str) -> None:
         o = self._collect(stage)
@@ -157,24 +134,4 @@ class BlockCorruptionModule(L.LightningModule):
             cm = np.zeros((2, 2), dtype=np.int64)
             np.add.at(cm, (y, chosen), 1)
             self.last_confusion[stage] = torch.from_numpy(cm)
-        if stage == "val" and not self.trainer.sanity_checking:
-            self.val_bacc_best(torch.tensor(metrics["bacc"]))
-            self.log("val/bacc_best", self.val_bacc_best.compute(), prog_bar=True, sync_dist=True)
-
-    def on_train_epoch_end(self) -> None:
-        self._epoch_end("train")
-
-    def on_validation_epoch_end(self) -> None:
-        self._epoch_end("val")
-
-    def on_test_epoch_end(self) -> None:
-        self._epoch_end("test")
-
-    def configure_optimizers(self) -> Any:
-        optimizer = self.optimizer_factory(params=self.parameters())
-        if self.scheduler_factory is None:
-            return optimizer
-        scheduler = self.scheduler_factory(
-            optimizer=optimizer, total_steps=self.trainer.estimated_stepping_batches
-        )
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        self._track_best(stage, metrics["bacc"])

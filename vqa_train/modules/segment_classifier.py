@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import lightning as L
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torchmetrics import ConfusionMatrix, MaxMetric
+from torchmetrics import ConfusionMatrix
 from torchmetrics.classification import MulticlassRecall
 
 from vqa_train.models.pann import load_pann_weights
+from vqa_train.modules.base import DetectorModule
 
 
-class SegmentClassifier(L.LightningModule):
+class SegmentClassifier(DetectorModule):
     """Cross-entropy training; ``val/bacc`` (macro recall = balanced accuracy) and its best so far."""
 
     def __init__(
@@ -27,13 +27,12 @@ class SegmentClassifier(L.LightningModule):
         pretrained_path: str | None = None,
         label_smoothing: float = 0.0,
     ) -> None:
-        super().__init__()
+        super().__init__(optimizer, scheduler)
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"], logger=False)
         self.net = net
         self.classes = list(classes)
         if pretrained_path:
             load_pann_weights(self.net, pretrained_path)
-        self.optimizer_factory, self.scheduler_factory = optimizer, scheduler
         self.label_smoothing = label_smoothing
         k = len(self.classes)
         self.bacc = nn.ModuleDict(
@@ -42,15 +41,9 @@ class SegmentClassifier(L.LightningModule):
         self.confusion = nn.ModuleDict(
             {s: ConfusionMatrix(task="multiclass", num_classes=k) for s in ("val_", "test_")}
         )
-        self.val_bacc_best = MaxMetric()
-        # The last epoch's confusion matrices, read by the ConfusionMatrixImage callback.
-        self.last_confusion: dict[str, torch.Tensor] = {}
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
         return self.net(wave)
-
-    def on_train_start(self) -> None:
-        self.val_bacc_best.reset()
 
     def _step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
         wave, y = batch
@@ -70,15 +63,6 @@ class SegmentClassifier(L.LightningModule):
         )
         return loss
 
-    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-        return self._step(batch, "train")
-
-    def validation_step(self, batch: Any, batch_idx: int) -> None:
-        self._step(batch, "val")
-
-    def test_step(self, batch: Any, batch_idx: int) -> None:
-        self._step(batch, "test")
-
     def predict_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         wave = batch[0] if isinstance(batch, (list, tuple)) else batch
         return self(wave).softmax(dim=1)
@@ -90,24 +74,4 @@ class SegmentClassifier(L.LightningModule):
         if stage != "train":
             self.last_confusion[stage] = self.confusion[f"{stage}_"].compute().cpu()
             self.confusion[f"{stage}_"].reset()
-        if stage == "val" and not self.trainer.sanity_checking:
-            self.val_bacc_best(bacc)
-            self.log("val/bacc_best", self.val_bacc_best.compute(), prog_bar=True, sync_dist=True)
-
-    def on_train_epoch_end(self) -> None:
-        self._epoch_end("train")
-
-    def on_validation_epoch_end(self) -> None:
-        self._epoch_end("val")
-
-    def on_test_epoch_end(self) -> None:
-        self._epoch_end("test")
-
-    def configure_optimizers(self) -> Any:
-        optimizer = self.optimizer_factory(params=self.parameters())
-        if self.scheduler_factory is None:
-            return optimizer
-        scheduler = self.scheduler_factory(
-            optimizer=optimizer, total_steps=self.trainer.estimated_stepping_batches
-        )
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        self._track_best(stage, bacc)

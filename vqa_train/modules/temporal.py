@@ -24,14 +24,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import lightning as L
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torchmetrics import MaxMetric
 
 from vqa_train.metrics import balanced_accuracy, event_scores, spans_from_flags, sum_event_scores
+from vqa_train.modules.base import DetectorModule
 
 
 def clip_events(probs: np.ndarray, labels: np.ndarray, tolerance_frames: int) -> dict[str, float]:
@@ -44,7 +43,7 @@ def clip_events(probs: np.ndarray, labels: np.ndarray, tolerance_frames: int) ->
     )
 
 
-class TemporalSegmenter(L.LightningModule):
+class TemporalSegmenter(DetectorModule):
     def __init__(
         self,
         net: nn.Module,
@@ -54,7 +53,7 @@ class TemporalSegmenter(L.LightningModule):
         pos_weight: float = 1.0,
         event_tolerance_frames: int = 2,
     ) -> None:
-        super().__init__()
+        super().__init__(optimizer, scheduler)
         if len(classes) != 2:
             raise ValueError(f"a temporal detector has two classes (clean, <defect>), got {list(classes)}")
         if not pos_weight > 0:
@@ -62,20 +61,13 @@ class TemporalSegmenter(L.LightningModule):
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"], logger=False)
         self.net = net
         self.classes = list(classes)
-        self.optimizer_factory, self.scheduler_factory = optimizer, scheduler
         self.pos_weight = float(pos_weight)
         self.event_tolerance_frames = int(event_tolerance_frames)
-        self.val_bacc_best = MaxMetric()
-        self._outputs: dict[str, list[np.ndarray]] = {}
-        self.last_confusion: dict[str, torch.Tensor] = {}
 
     def forward(self, clip: torch.Tensor) -> torch.Tensor:
         if clip.dtype == torch.uint8:
             clip = clip.float() / 255.0
         return self.net(clip)
-
-    def on_train_start(self) -> None:
-        self.val_bacc_best.reset()
 
     def _step(self, batch: Any, stage: str) -> torch.Tensor:
         clip, frame_labels, y = batch
@@ -86,22 +78,11 @@ class TemporalSegmenter(L.LightningModule):
         on_step = stage == "train"
         self.log(f"{stage}/loss", loss, on_step=on_step, on_epoch=True, prog_bar=on_step, batch_size=len(y))
         out = {"prob": torch.sigmoid(logits.detach()), "frame_label": frame_labels, "label": y}
-        for k, v in out.items():
-            self._outputs.setdefault(f"{stage}/{k}", []).append(v.detach().cpu().numpy())
+        self._keep(stage, **out)
         return loss
 
-    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-        return self._step(batch, "train")
-
-    def validation_step(self, batch: Any, batch_idx: int) -> None:
-        self._step(batch, "val")
-
-    def test_step(self, batch: Any, batch_idx: int) -> None:
-        self._step(batch, "test")
-
     def _epoch_end(self, stage: str) -> None:
-        keys = [k for k in self._outputs if k.startswith(f"{stage}/")]
-        o = {k.split("/", 1)[1]: np.concatenate(self._outputs.pop(k)) for k in keys}
+        o = self._collect(stage)
         if not o:
             return
         y_frame = (o["frame_label"] > 0.5).astype(int).ravel()
@@ -122,24 +103,4 @@ class TemporalSegmenter(L.LightningModule):
             cm = np.zeros((2, 2), dtype=np.int64)
             np.add.at(cm, (y_frame, pred_frame), 1)
             self.last_confusion[stage] = torch.from_numpy(cm)
-        if stage == "val" and not self.trainer.sanity_checking:
-            self.val_bacc_best(torch.tensor(metrics["bacc"]))
-            self.log("val/bacc_best", self.val_bacc_best.compute(), prog_bar=True, sync_dist=True)
-
-    def on_train_epoch_end(self) -> None:
-        self._epoch_end("train")
-
-    def on_validation_epoch_end(self) -> None:
-        self._epoch_end("val")
-
-    def on_test_epoch_end(self) -> None:
-        self._epoch_end("test")
-
-    def configure_optimizers(self) -> Any:
-        optimizer = self.optimizer_factory(params=self.parameters())
-        if self.scheduler_factory is None:
-            return optimizer
-        scheduler = self.scheduler_factory(
-            optimizer=optimizer, total_steps=self.trainer.estimated_stepping_batches
-        )
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        self._track_best(stage, metrics["bacc"])
