@@ -90,3 +90,21 @@ def test_train_entry_point_rejects_unknown_detector(tmp_path):
     assert proc.returncode == 2
     assert "unknown detector 'nope'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("detector", "data"), [("block_corruption", "block_folder"), ("freeze", "clip_folder")]
+)
+def test_video_folder_data_configs_train_on_the_users_videos(compose_config, tmp_path, detector, data):
+    from tests.mediagen import write_mp4
+
+    media = tmp_path / "media"
+    media.mkdir()
+    for i in range(3):
+        write_mp4(media / f"clip{i}.mp4", seconds=0.6, fps=25, size=(96, 64), audio=None)
+    cfg = compose_config("train", [*tiny(detector), f"data={data}", f"data.source.root={media}"])
+    assert cfg.data.source._target_.endswith("FolderFrames")
+    dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
+    split = next(s for s in ("train", "val", "test") if dm.synth.source.files[s])  # split by file hash
+    image, *_, label = dm.dataset(split)[1]
+    assert image.dtype == torch.uint8 and label == 1
