@@ -119,37 +119,59 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def validate_fields(obj: Any) -> None:
+    """Check and normalise a frozen dataclass of parameter fields, by naming convention.
+
+    ``*_range`` fields become finite ``(low, high)`` pairs within ``obj.bounds`` (if listed there);
+    ``*_choices`` become non-empty tuples whose values lie in ``obj.options`` (if listed there);
+    ``*_prob`` fields must be numbers in [0, 1]. Every error names the class and the field. Used by
+    every :class:`Defect` and by the hard-negative generators, which follow the same conventions.
+    """
+    name = type(obj).__name__
+    bounds = getattr(obj, "bounds", {})
+    options = getattr(obj, "options", {})
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if f.name.endswith("_range"):
+            value = _coerce_range(name, f.name, value)
+            lo_bound, hi_bound = bounds.get(f.name, (-np.inf, np.inf))
+            if value[0] < lo_bound or value[1] > hi_bound:
+                raise ValueError(
+                    f"{name}.{f.name}={list(value)} is outside the allowed [{lo_bound}, {hi_bound}]"
+                )
+            object.__setattr__(obj, f.name, value)
+        elif f.name.endswith("_choices"):
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+                raise ValueError(f"{name}.{f.name} must be a list of choices, got {value!r}")
+            value = tuple(value)
+            if not value:
+                raise ValueError(f"{name}.{f.name} must not be empty")
+            unknown = [v for v in value if f.name in options and v not in options[f.name]]
+            if unknown:
+                raise ValueError(
+                    f"{name}.{f.name} has unknown values {unknown}; expected some of {options[f.name]}"
+                )
+            object.__setattr__(obj, f.name, value)
+        elif f.name.endswith("_prob") and not _is_probability(value):
+            raise ValueError(f"{name}.{f.name}={value!r} must be a probability in [0, 1]")
+
+
 @dataclass(frozen=True)
 class Defect(ABC):
     """Base class of every simulated defect.
 
     Subclasses declare ``label`` and their parameter fields. Fields ending in ``_range`` are
-    ``(low, high)`` intervals; fields ending in ``_choices`` are non-empty tuples. Optional
-    ``bounds`` limits what a range may be configured to (physical sanity, not taste).
+    ``(low, high)`` intervals; fields ending in ``_choices`` are non-empty tuples; fields ending in
+    ``_prob`` are probabilities. Optional ``bounds`` limits what a range may be configured to
+    (physical sanity, not taste) and optional ``options`` lists the allowed values of a choice field.
     """
 
     label: ClassVar[str] = ""
     bounds: ClassVar[dict[str, tuple[float, float]]] = {}
+    options: ClassVar[dict[str, tuple[Any, ...]]] = {}
 
     def __post_init__(self) -> None:
-        name = type(self).__name__
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if f.name.endswith("_range"):
-                value = _coerce_range(name, f.name, value)
-                lo_bound, hi_bound = self.bounds.get(f.name, (-np.inf, np.inf))
-                if value[0] < lo_bound or value[1] > hi_bound:
-                    raise ValueError(
-                        f"{name}.{f.name}={list(value)} is outside the allowed [{lo_bound}, {hi_bound}]"
-                    )
-                object.__setattr__(self, f.name, value)
-            elif f.name.endswith("_choices"):
-                if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-                    raise ValueError(f"{name}.{f.name} must be a list of choices, got {value!r}")
-                value = tuple(value)
-                if not value:
-                    raise ValueError(f"{name}.{f.name} must not be empty")
-                object.__setattr__(self, f.name, value)
+        validate_fields(self)
 
     @abstractmethod
     def sample_params(self, rng: np.random.Generator, meta: Any) -> dict[str, Any]:
@@ -161,6 +183,10 @@ class Defect(ABC):
 
     def __call__(self, media: np.ndarray, rng: np.random.Generator, meta: Any) -> tuple[np.ndarray, Target]:
         return self.apply(media, self.sample_params(rng, meta), meta)
+
+
+def _is_probability(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and 0.0 <= value <= 1.0
 
 
 def _coerce_range(owner: str, name: str, value: Any) -> tuple[float, float]:

@@ -39,6 +39,7 @@ class Clicks(AudioDefect):
     """
 
     label: ClassVar[str] = "clicks"
+    options: ClassVar[dict[str, tuple[Any, ...]]] = {"shape_choices": SHAPES}
     bounds: ClassVar[dict[str, tuple[float, float]]] = {
         "clicks_per_s_range": (0.0, 1000.0),
         "impulse_width_ms_range": (0.0, 50.0),
@@ -60,11 +61,6 @@ class Clicks(AudioDefect):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not 0.0 <= self.single_click_prob <= 1.0:
-            raise ValueError(f"Clicks.single_click_prob must be in [0, 1], got {self.single_click_prob}")
-        unknown = [s for s in self.shape_choices if s not in SHAPES]
-        if unknown:
-            raise ValueError(f"Clicks.shape_choices has unknown shapes {unknown}; expected some of {SHAPES}")
         if int(self.max_clicks) < 1:
             raise ValueError(f"Clicks.max_clicks must be >= 1, got {self.max_clicks}")
         for name in ("impulse_width_ms_range", "burst_width_ms_range", "step_width_ms_range"):

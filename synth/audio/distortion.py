@@ -38,6 +38,7 @@ class Distortion(AudioDefect):
     """
 
     label: ClassVar[str] = "distortion"
+    options: ClassVar[dict[str, tuple[Any, ...]]] = {"mode_choices": MODES}
     bounds: ClassVar[dict[str, tuple[float, float]]] = {
         "drive_db_range": (0.0, 60.0),
         "ceiling_dbfs_range": (-40.0, 0.0),
@@ -54,9 +55,6 @@ class Distortion(AudioDefect):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        unknown = [m for m in self.mode_choices if m not in MODES]
-        if unknown:
-            raise ValueError(f"Distortion.mode_choices has unknown modes {unknown}; expected some of {MODES}")
         if not 0.0 < self.min_clipped_fraction < 1.0:
             raise ValueError(
                 f"Distortion.min_clipped_fraction must be in (0, 1), got {self.min_clipped_fraction}"

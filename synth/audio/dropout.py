@@ -39,6 +39,7 @@ class Dropout(AudioDefect):
     """
 
     label: ClassVar[str] = "dropout"
+    options: ClassVar[dict[str, tuple[Any, ...]]] = {"mode_choices": MODES}
     bounds: ClassVar[dict[str, tuple[float, float]]] = {
         "spans_range": (1, 64),
         "span_ms_range": (0.1, 10000.0),
@@ -51,12 +52,6 @@ class Dropout(AudioDefect):
     span_ms_range: tuple[float, float] = (10.0, 500.0)
     mute_gain_db_range: tuple[float, float] = (-80.0, -60.0)
     ramp_ms_range: tuple[float, float] = (0.5, 5.0)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        unknown = [m for m in self.mode_choices if m not in MODES]
-        if unknown:
-            raise ValueError(f"Dropout.mode_choices has unknown modes {unknown}; expected some of {MODES}")
 
     def sample_params(self, rng: np.random.Generator, meta: AudioMeta) -> dict[str, Any]:
         count = integer(rng, self.spans_range)

@@ -32,6 +32,7 @@ class Hiss(AudioDefect):
     """
 
     label: ClassVar[str] = "hiss"
+    options: ClassVar[dict[str, tuple[Any, ...]]] = {"colour_choices": tuple(COLOUR_SLOPES_DB_PER_OCTAVE)}
     bounds: ClassVar[dict[str, tuple[float, float]]] = {
         "snr_db_range": (-20.0, 80.0),
         "floor_dbfs_range": (-120.0, 0.0),
@@ -44,15 +45,6 @@ class Hiss(AudioDefect):
     snr_db_range: tuple[float, float] = (5.0, 30.0)
     floor_dbfs_range: tuple[float, float] = (-60.0, -48.0)
     band_margin_db_range: tuple[float, float] = (0.0, 6.0)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        unknown = [c for c in self.colour_choices if c not in COLOUR_SLOPES_DB_PER_OCTAVE]
-        if unknown:
-            raise ValueError(
-                f"Hiss.colour_choices has unknown colours {unknown}; "
-                f"expected some of {list(COLOUR_SLOPES_DB_PER_OCTAVE)}"
-            )
 
     def sample_params(self, rng: np.random.Generator, meta: AudioMeta) -> dict[str, Any]:
         colour = str(self.colour_choices[int(rng.integers(len(self.colour_choices)))])

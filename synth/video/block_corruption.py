@@ -72,6 +72,16 @@ class BlockCorruption(FrameDefect):
     """
 
     label: ClassVar[str] = "corrupted"
+    options: ClassVar[dict[str, tuple[Any, ...]]] = {
+        "block_px_choices": BLOCK_SIZES,
+        "mode_choices": F.MODES,
+        "colour_choices": F.COLOURS,
+        "smear_style_choices": F.SMEAR_STYLES,
+        "dct_pattern_choices": F.DCT_PATTERNS,
+        "dct_plane_choices": F.DCT_PLANES,
+        "border_chroma_choices": F.BORDER_CHROMAS,
+        "chroma_style_choices": F.CHROMA_STYLES,
+    }
     bounds: ClassVar[dict[str, tuple[float, float]]] = {
         "hits_range": (1, 64),
         "cluster_blocks_range": (1, 256),
@@ -126,29 +136,8 @@ class BlockCorruption(FrameDefect):
     def __post_init__(self) -> None:
         super().__post_init__()
         name = type(self).__name__
-        allowed = {
-            "block_px_choices": BLOCK_SIZES,
-            "mode_choices": F.MODES,
-            "colour_choices": F.COLOURS,
-            "smear_style_choices": F.SMEAR_STYLES,
-            "dct_pattern_choices": F.DCT_PATTERNS,
-            "dct_plane_choices": F.DCT_PLANES,
-            "border_chroma_choices": F.BORDER_CHROMAS,
-            "chroma_style_choices": F.CHROMA_STYLES,
-        }
-        for field_name, options in allowed.items():
-            unknown = [v for v in getattr(self, field_name) if v not in options]
-            if unknown:
-                raise ValueError(
-                    f"{name}.{field_name} has unknown values {unknown}; expected some of {options}"
-                )
         object.__setattr__(self, "block_px_choices", tuple(int(b) for b in self.block_px_choices))
         scalars = {
-            "previous_colocated_prob": (0.0, 1.0),
-            "border_hit_prob": (0.0, 1.0),
-            "border_side_prob": (0.0, 1.0),
-            "misaligned_previous_prob": (0.0, 1.0),
-            "garbage_run_prob": (0.0, 1.0),
             "min_pixel_change_levels": (1, 64),
             "min_area_ratio": (0.0, 0.25),
             "min_mean_change_levels": (0.0, 48.0),

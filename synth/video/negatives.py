@@ -9,7 +9,6 @@ detector has to learn what corruption looks like rather than "any block edge".
 
 from __future__ import annotations
 
-import dataclasses
 import fractions
 import math
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
-from synth.core import _coerce_range, integer, uniform
+from synth.core import integer, uniform, validate_fields
 from synth.video.base import check_frame
 from synth.video.sources.procedural import FONTS, random_colour, words
 
@@ -74,18 +73,7 @@ class HardNegatives:
     x264_crf_range: tuple[int, int] = (26, 40)
 
     def __post_init__(self) -> None:
-        name = type(self).__name__
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if f.name.endswith("_prob"):
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                    raise ValueError(f"{name}.{f.name}={value!r} must be a probability in [0, 1]")
-            elif f.name.endswith("_range"):
-                value = _coerce_range(name, f.name, value)
-                lo, hi = self.bounds[f.name]
-                if value[0] < lo or value[1] > hi:
-                    raise ValueError(f"{name}.{f.name}={list(value)} is outside the allowed [{lo}, {hi}]")
-                object.__setattr__(self, f.name, value)
+        validate_fields(self)
 
     def sample_params(self, rng: np.random.Generator, height: int, width: int) -> dict[str, Any]:
         """Every random choice; ``params["applied"]`` lists the negatives drawn, in application order."""

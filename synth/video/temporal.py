@@ -8,7 +8,6 @@ spans of the defect; ``Target.stats`` records what was measured on the result.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -28,27 +27,11 @@ class ClipDefect(Defect):
     """A defect over a uint8 RGB clip ``(T, H, W, 3)``; ``meta`` is a :class:`synth.core.ClipMeta`.
 
     ``apply`` returns the new clip and a Target whose ``segments`` are end-exclusive frame spans.
-    Subclasses list allowed ``_choices`` values in ``options``; ``_prob`` fields must lie in [0, 1];
-    ``min_frames`` is the shortest clip the defect can be placed in.
+    Subclasses list allowed ``_choices`` values in ``options`` (checked by the core, with ``_prob``
+    fields); ``min_frames`` is the shortest clip the defect can be placed in.
     """
 
-    options: ClassVar[dict[str, tuple[Any, ...]]] = {}
     min_frames: ClassVar[int] = 2
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        name = type(self).__name__
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if f.name.endswith("_prob"):
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                    raise ValueError(f"{name}.{f.name}={value!r} must be a probability in [0, 1]")
-            elif f.name in self.options:
-                unknown = [v for v in value if v not in self.options[f.name]]
-                if unknown:
-                    raise ValueError(
-                        f"{name}.{f.name} has unknown values {unknown}; expected some of {self.options[f.name]}"
-                    )
 
     def _check_meta(self, meta: ClipMeta) -> None:
         if meta.num_frames < self.min_frames:

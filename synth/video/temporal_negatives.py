@@ -9,7 +9,6 @@ has to learn the abrupt, irregular or exact signatures of the defects rather tha
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -17,7 +16,7 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
-from synth.core import ClipMeta, _coerce_range, integer, uniform
+from synth.core import ClipMeta, integer, uniform, validate_fields
 from synth.video.base import check_clip
 from synth.video.temporal import pick, remap
 
@@ -73,6 +72,8 @@ class TemporalNegatives:
         "fade_s_range": (0.001, 60.0),
     }
 
+    options: ClassVar[dict[str, tuple[Any, ...]]] = {"pulldown_style_choices": PULLDOWN_STYLES}
+
     static_prob: float = 0.1
     static_grain_range: tuple[float, float] = (0.6, 2.0)
     slow_pan_prob: float = 0.1
@@ -85,27 +86,7 @@ class TemporalNegatives:
     fade_s_range: tuple[float, float] = (0.3, 1.5)
 
     def __post_init__(self) -> None:
-        name = type(self).__name__
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if f.name.endswith("_prob"):
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                    raise ValueError(f"{name}.{f.name}={value!r} must be a probability in [0, 1]")
-            elif f.name.endswith("_range"):
-                value = _coerce_range(name, f.name, value)
-                lo, hi = self.bounds[f.name]
-                if value[0] < lo or value[1] > hi:
-                    raise ValueError(f"{name}.{f.name}={list(value)} is outside the allowed [{lo}, {hi}]")
-                object.__setattr__(self, f.name, value)
-        styles = (
-            tuple(self.pulldown_style_choices) if not isinstance(self.pulldown_style_choices, str) else ()
-        )
-        if not styles or any(s not in PULLDOWN_STYLES for s in styles):
-            raise ValueError(
-                f"{name}.pulldown_style_choices must be a non-empty list of {PULLDOWN_STYLES}, "
-                f"got {self.pulldown_style_choices!r}"
-            )
-        object.__setattr__(self, "pulldown_style_choices", styles)
+        validate_fields(self)
 
     def sample_params(self, rng: np.random.Generator, meta: ClipMeta) -> dict[str, Any]:
         """Every random choice; ``params["applied"]`` lists the negatives drawn, in application order."""
