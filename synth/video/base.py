@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -9,47 +10,50 @@ import numpy as np
 from synth.core import Defect
 
 
-def check_frame(frame: np.ndarray, where: str = "frame") -> None:
-    """Frames cross every boundary as C-contiguous uint8 RGB ``(H, W, 3)`` with H, W > 0."""
+def _check_rgb(array: np.ndarray, layout: str, where: str) -> None:
+    """``array`` must be C-contiguous uint8 with ``len(layout)`` axes, a last axis of 3 and no empty axis."""
+    ndim = len(layout)
     ok = (
-        isinstance(frame, np.ndarray)
-        and frame.ndim == 3
-        and frame.shape[2] == 3
-        and frame.shape[0] > 0
-        and frame.shape[1] > 0
-        and frame.dtype == np.uint8
-        and frame.flags.c_contiguous
+        isinstance(array, np.ndarray)
+        and array.ndim == ndim
+        and array.shape[-1] == 3
+        and min(array.shape[:-1]) > 0
+        and array.dtype == np.uint8
+        and array.flags.c_contiguous
     )
     if not ok:
-        shape = getattr(frame, "shape", None)
-        dtype = getattr(frame, "dtype", type(frame).__name__)
-        flags = getattr(frame, "flags", None)
+        shape = getattr(array, "shape", None)
+        dtype = getattr(array, "dtype", type(array).__name__)
+        flags = getattr(array, "flags", None)
         contiguous = bool(flags.c_contiguous) if flags is not None else None
         raise ValueError(
-            f"{where} must be a C-contiguous uint8 RGB array (H, W, 3), "
+            f"{where} must be a C-contiguous uint8 RGB array ({', '.join(layout)}), "
             f"got shape={shape} dtype={dtype} c_contiguous={contiguous}"
         )
+
+
+def check_frame(frame: np.ndarray, where: str = "frame") -> None:
+    """Frames cross every boundary as C-contiguous uint8 RGB ``(H, W, 3)`` with H, W > 0."""
+    _check_rgb(frame, ("H", "W", "3"), where)
 
 
 def check_clip(clip: np.ndarray, where: str = "clip") -> None:
     """Clips cross every boundary as C-contiguous uint8 RGB ``(T, H, W, 3)`` with T, H, W > 0."""
-    ok = (
-        isinstance(clip, np.ndarray)
-        and clip.ndim == 4
-        and clip.shape[3] == 3
-        and min(clip.shape[:3]) > 0
-        and clip.dtype == np.uint8
-        and clip.flags.c_contiguous
-    )
-    if not ok:
-        shape = getattr(clip, "shape", None)
-        dtype = getattr(clip, "dtype", type(clip).__name__)
-        flags = getattr(clip, "flags", None)
-        contiguous = bool(flags.c_contiguous) if flags is not None else None
-        raise ValueError(
-            f"{where} must be a C-contiguous uint8 RGB array (T, H, W, 3), "
-            f"got shape={shape} dtype={dtype} c_contiguous={contiguous}"
-        )
+    _check_rgb(clip, ("T", "H", "W", "3"), where)
+
+
+def check_classes(classes: Sequence[str], defect_label: str, clean: str) -> tuple[str, ...]:
+    """A synthesiser's classes: non-empty, each the clean label or its defect's label."""
+    classes = tuple(str(c) for c in classes)
+    allowed = (clean, defect_label)
+    if not classes or any(c not in allowed for c in classes):
+        raise ValueError(f"classes must be drawn from {list(allowed)}, got {list(classes)}")
+    return classes
+
+
+def check_frame_size(height: int, width: int, minimum: int = 8) -> None:
+    if int(height) < minimum or int(width) < minimum:
+        raise ValueError(f"frames must be at least {minimum} x {minimum} pixels, got {height} x {width}")
 
 
 class FrameDefect(Defect):

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from synth.core import ClipMeta, Target, sample_rng
-from synth.video.base import FrameSource, check_clip
+from synth.video.base import FrameSource, check_classes, check_clip, check_frame_size
 from synth.video.temporal import ClipDefect
 from synth.video.temporal_negatives import TemporalNegatives
 
@@ -38,13 +38,8 @@ class TemporalClipSynth:
         seed: int = 0,
         classes: Sequence[str] = (CLEAN, "defect"),
     ) -> None:
-        classes = tuple(str(c) for c in classes)
-        allowed = (CLEAN, defect.label)
-        unknown = [c for c in classes if c not in allowed]
-        if not classes or unknown:
-            raise ValueError(f"classes must be drawn from {list(allowed)}, got {list(classes)}")
-        if int(height) < 8 or int(width) < 8:
-            raise ValueError(f"frames must be at least 8 x 8 pixels, got {height} x {width}")
+        classes = check_classes(classes, defect.label, CLEAN)
+        check_frame_size(height, width)
         self.meta = ClipMeta(fps=fps, num_frames=num_frames, height=height, width=width)
         if self.meta.num_frames < defect.min_frames:
             raise ValueError(

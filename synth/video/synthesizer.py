@@ -10,7 +10,7 @@ import numpy as np
 
 from synth.core import FrameMeta, Target, sample_rng
 from synth.video.augment import FrameAugment
-from synth.video.base import FrameSource, check_frame
+from synth.video.base import FrameSource, check_classes, check_frame, check_frame_size
 from synth.video.block_corruption import BlockCorruption
 from synth.video.negatives import HardNegatives
 
@@ -39,13 +39,8 @@ class BlockCorruptionSynth:
         seed: int = 0,
         classes: Sequence[str] = (CLEAN, "corrupted"),
     ) -> None:
-        classes = tuple(str(c) for c in classes)
-        allowed = (CLEAN, defect.label)
-        unknown = [c for c in classes if c not in allowed]
-        if not classes or unknown:
-            raise ValueError(f"classes must be drawn from {list(allowed)}, got {list(classes)}")
-        if int(height) < 8 or int(width) < 8:
-            raise ValueError(f"frames must be at least 8 x 8 pixels, got {height} x {width}")
+        classes = check_classes(classes, defect.label, CLEAN)
+        check_frame_size(height, width)
         if augment is True:
             augment = FrameAugment()
         elif isinstance(augment, A.BaseCompose):

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from synth.core import split_id
+from synth.video.base import check_frame_size
 from synth.video.sources.camera import Picture, film
 
 CONTENTS = ("texture", "landscape", "shapes", "text", "crowd", "foliage", "cartoon", "gradient")
@@ -415,8 +416,7 @@ class ProceduralFrames:
         self, rng: np.random.Generator, split: str, height: int, width: int
     ) -> tuple[Picture, dict[str, Any]]:
         split_id(split)
-        if int(height) < 8 or int(width) < 8:
-            raise ValueError(f"frames must be at least 8 x 8 pixels, got {height} x {width}")
+        check_frame_size(height, width)
         content = self.contents[int(rng.choice(len(self.contents), p=self.probs))]
         slot = int(rng.integers(self.bank_size))
         return self.scene(split, content, slot, height, width), {
