@@ -5,25 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import torch
-from torch.utils.data import Dataset
 
 from synth.audio.base import AudioDefect, AudioSource
 from synth.audio.synthesizer import AudioArtifactSynth
-from vqa_train.data.base import SyntheticDataModule
+from vqa_train.data.base import SynthDataset, SyntheticDataModule
 
 
-class SynthAudioDataset(Dataset):
-    """``dataset[i]`` -> (waveform float32 ``(samples,)``, class index) of sample ``i`` of a split.
-
-    Any non-negative index is valid (fresh epochs use indices beyond ``len``).
-    """
-
-    def __init__(self, synth: AudioArtifactSynth, split: str, size: int) -> None:
-        self.synth, self.split, self.size = synth, split, int(size)
-        self.class_index = {c: i for i, c in enumerate(synth.classes)}
-
-    def __len__(self) -> int:
-        return self.size
+class SynthAudioDataset(SynthDataset):
+    """``dataset[i]`` -> (waveform float32 ``(samples,)``, class index) of sample ``i`` of a split."""
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         audio, target = self.synth.sample(self.split, int(index))

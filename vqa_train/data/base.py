@@ -34,6 +34,18 @@ def single_defect(defects: Mapping[str, Any], classes: Sequence[str]) -> Any:
     return next(iter(defects.values()))
 
 
+class SynthDataset(Dataset):
+    """Sample ``i`` of a split of a synthesiser; any non-negative index is valid (fresh epochs use
+    indices beyond ``len``). Subclasses turn ``synth.sample(split, i)`` into tensors."""
+
+    def __init__(self, synth: Any, split: str, size: int) -> None:
+        self.synth, self.split, self.size = synth, split, int(size)
+        self.class_index = {c: i for i, c in enumerate(synth.classes)}
+
+    def __len__(self) -> int:
+        return self.size
+
+
 class SyntheticDataModule(L.LightningDataModule):
     def __init__(
         self,

@@ -7,23 +7,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
 
-from vqa_train.data.base import SyntheticDataModule, single_defect
+from vqa_train.data.base import SynthDataset, SyntheticDataModule, single_defect
 
 
-class SynthClipDataset(Dataset):
-    """``dataset[i]`` -> (clip uint8 ``(T, 3, H, W)``, frame labels float32 ``(T,)``, class index).
-
-    Any non-negative index is valid (fresh epochs use indices beyond ``len``).
-    """
-
-    def __init__(self, synth: Any, split: str, size: int) -> None:
-        self.synth, self.split, self.size = synth, split, int(size)
-        self.class_index = {c: i for i, c in enumerate(synth.classes)}
-
-    def __len__(self) -> int:
-        return self.size
+class SynthClipDataset(SynthDataset):
+    """``dataset[i]`` -> (clip uint8 ``(T, 3, H, W)``, frame labels float32 ``(T,)``, class index)."""
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, int]:
         clip, frame_labels, target = self.synth.sample(self.split, int(index))
