@@ -314,6 +314,41 @@ def _wav_header_overstates(handle: sf.SoundFile) -> bool:
     return any(line.startswith("data") and "should be" in line for line in log.splitlines())
 
 
+class _FrameDecoder:
+    """Decoded frames of one stream. A damaged packet is skipped and decoding goes on; a broken
+    demuxer ends the stream. ``bad_packets`` and ``first_error`` say what was lost."""
+
+    def __init__(self, container: av.container.InputContainer, stream: av.stream.Stream) -> None:
+        self.container, self.stream = container, stream
+        self.bad_packets, self.first_error = 0, ""
+
+    def _lost(self, exc: BaseException) -> None:
+        self.bad_packets += 1
+        self.first_error = self.first_error or _reason(exc)
+
+    def __iter__(self) -> Iterator[av.frame.Frame]:
+        packets = self.container.demux(self.stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                return
+            except _LIB_ERRORS as exc:
+                self._lost(exc)
+                return
+            try:
+                frames = packet.decode()
+            except _LIB_ERRORS as exc:
+                self._lost(exc)
+                continue
+            yield from frames
+
+    def skipped_message(self) -> str:
+        return (
+            f"{self.bad_packets} undecodable packet(s) skipped ({self.first_error}); using what was decodable"
+        )
+
+
 def _av_blocks(source: _Source, warned: list[bool]) -> Iterator[tuple[np.ndarray, int]]:
     try:
         container = av.open(source.path)
@@ -321,31 +356,13 @@ def _av_blocks(source: _Source, warned: list[bool]) -> Iterator[tuple[np.ndarray
         raise MediaError(f"{source.path}: cannot be opened ({_reason(exc)})") from None
     with container:
         stream = container.streams.audio[0]
-        bad_packets, first_error = 0, ""
-        packets = container.demux(stream)
-        while True:
-            try:
-                packet = next(packets)
-            except StopIteration:
-                break
-            except _LIB_ERRORS as exc:
-                bad_packets, first_error = bad_packets + 1, first_error or _reason(exc)
-                break
-            try:
-                frames = packet.decode()
-            except _LIB_ERRORS as exc:
-                # A damaged packet: skip it and go on with the rest of the stream.
-                bad_packets, first_error = bad_packets + 1, first_error or _reason(exc)
-                continue
-            for frame in frames:
-                if frame.samples:
-                    yield _frame_to_float(frame), int(frame.sample_rate)
-        if bad_packets:
+        frames = _FrameDecoder(container, stream)
+        for frame in frames:
+            if frame.samples:
+                yield _frame_to_float(frame), int(frame.sample_rate)
+        if frames.bad_packets:
             warned.append(True)
-            _warn(
-                source.path,
-                f"{bad_packets} undecodable packet(s) skipped ({first_error}); using what was decodable",
-            )
+            _warn(source.path, frames.skipped_message())
 
 
 def _frame_to_float(frame: av.AudioFrame) -> np.ndarray:
@@ -613,39 +630,26 @@ def _timed_frames(info: VideoInfo) -> Iterator[tuple[float, av.VideoFrame, float
         declared = int(stream.frames) if stream.frames else None  # as the header says, not estimated
         declared_s = _declared_video_seconds(container, stream)
         last_duration: float | None = None
-        decoded, bad_packets, first_error = 0, 0, ""
+        decoded = 0
         last_time: float | None = None
-        packets = container.demux(stream)
-        while True:
-            try:
-                packet = next(packets)
-            except StopIteration:
-                break
-            except _LIB_ERRORS as exc:
-                bad_packets, first_error = bad_packets + 1, first_error or _reason(exc)
-                break
-            try:
-                frames = packet.decode()
-            except _LIB_ERRORS as exc:
-                bad_packets, first_error = bad_packets + 1, first_error or _reason(exc)
-                continue
-            for frame in frames:
-                t = frame.time
-                if t is None:
-                    t = 0.0 if last_time is None else last_time + (period or 0.0)
-                if last_time is not None and t < last_time:
-                    t = last_time
-                last_time = t
-                duration = None
-                if frame.duration and frame.time_base:
-                    duration = float(frame.duration * frame.time_base)
-                decoded, last_duration = decoded + 1, duration
-                yield t, frame, duration
+        frames = _FrameDecoder(container, stream)
+        for frame in frames:
+            t = frame.time
+            if t is None:
+                t = 0.0 if last_time is None else last_time + (period or 0.0)
+            if last_time is not None and t < last_time:
+                t = last_time
+            last_time = t
+            duration = None
+            if frame.duration and frame.time_base:
+                duration = float(frame.duration * frame.time_base)
+            decoded, last_duration = decoded + 1, duration
+            yield t, frame, duration
     if decoded == 0:
-        reason = f" ({first_error})" if first_error else ""
+        reason = f" ({frames.first_error})" if frames.first_error else ""
         raise MediaError(f"{name}: no video frames could be decoded{reason}")
-    if bad_packets:
-        _warn(name, f"{bad_packets} undecodable packet(s) skipped ({first_error}); using what was decodable")
+    if frames.bad_packets:
+        _warn(name, frames.skipped_message())
     elif declared and decoded < declared * (1 - VIDEO_TRUNCATION_SLACK) - 1:
         _warn(name, f"decoded {decoded} of the declared {declared} frames; using what was decodable")
     elif not declared and declared_s and last_time is not None:
