@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,29 +10,16 @@ from typing import Any
 import numpy as np
 
 from synth.core import SPLITS, split_id
+from synth.folders import VIDEO_EXTENSIONS, split_folder
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".aif", ".aiff", ".wma")
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".mxf", ".wmv")
-
-
-def split_of(relative_path: str, split_fractions: Sequence[float]) -> str:
-    """The split of a file, from a hash of its relative path: stable across runs, seeds and machines."""
-    digest = hashlib.sha1(relative_path.encode("utf-8")).digest()
-    u = int.from_bytes(digest[:8], "big") / 2.0**64
-    edge = 0.0
-    names = sorted(SPLITS, key=SPLITS.get)
-    for name, fraction in zip(names, split_fractions):
-        edge += fraction
-        if u < edge:
-            return name
-    return names[-1]
 
 
 class FolderAudio:
     """An :class:`~synth.audio.base.AudioSource` over every audio/video file under ``root``.
 
     Files are assigned to train/val/test by a hash of their path relative to ``root`` (see
-    :func:`split_of`), so splits never share a file and adding files never moves the others.
+    :func:`synth.folders.split_of`), so splits never share a file and adding files never moves the others.
     Files are decoded lazily with :func:`synth.media.load_audio` (mono, resampled to
     ``sample_rate``) the first time they are picked, and kept in memory. A file that cannot be
     decoded is skipped with a warning naming it (it is recorded in ``unreadable``) and the next
@@ -51,29 +37,9 @@ class FolderAudio:
     ) -> None:
         self.root = Path(root).expanduser()
         self.sample_rate = int(sample_rate)
-        fractions = tuple(float(f) for f in split_fractions)
-        if len(fractions) != len(SPLITS) or any(f < 0 for f in fractions) or abs(sum(fractions) - 1.0) > 1e-6:
-            raise ValueError(
-                f"FolderAudio.split_fractions must be {len(SPLITS)} non-negative numbers summing to 1 "
-                f"(train, val, test), got {list(split_fractions)}"
-            )
-        if not self.root.is_dir():
-            raise ValueError(f"FolderAudio root {str(self.root)!r} is not a folder")
-        wanted = {e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions}
-        files = sorted(
-            p.relative_to(self.root).as_posix()
-            for p in self.root.rglob("*")
-            if p.is_file() and p.suffix.lower() in wanted and not p.name.startswith(".")
+        self.split_fractions, self.files = split_folder(
+            self.root, extensions, split_fractions, "FolderAudio", "audio or video"
         )
-        if not files:
-            raise ValueError(
-                f"FolderAudio found no audio or video files under {str(self.root)!r} "
-                f"(extensions {sorted(wanted)})"
-            )
-        self.split_fractions = fractions
-        self.files: dict[str, list[str]] = {name: [] for name in SPLITS}
-        for rel in files:
-            self.files[split_of(rel, fractions)].append(rel)
         self.unreadable: dict[str, str] = {}
         self._cache: dict[str, np.ndarray] = {}
 

@@ -11,8 +11,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from synth.audio.sources.folder import VIDEO_EXTENSIONS, split_of
 from synth.core import SPLITS, split_id
+from synth.folders import VIDEO_EXTENSIONS, split_folder
 from synth.video.sources.camera import MIRROR_PROB, Picture, film
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
@@ -41,33 +41,14 @@ class FolderFrames:
         cache_files: int = 64,
     ) -> None:
         self.root = Path(root).expanduser()
-        fractions = tuple(float(f) for f in split_fractions)
-        if len(fractions) != len(SPLITS) or any(f < 0 for f in fractions) or abs(sum(fractions) - 1.0) > 1e-6:
-            raise ValueError(
-                f"FolderFrames.split_fractions must be {len(SPLITS)} non-negative numbers summing to 1 "
-                f"(train, val, test), got {list(split_fractions)}"
-            )
-        if not self.root.is_dir():
-            raise ValueError(f"FolderFrames root {str(self.root)!r} is not a folder")
         if int(video_frames) < 2 or int(max_side_px) < 16 or int(cache_files) < 1:
             raise ValueError(
                 f"FolderFrames needs video_frames >= 2, max_side_px >= 16 and cache_files >= 1, "
                 f"got {video_frames}, {max_side_px}, {cache_files}"
             )
-        wanted = {e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions}
-        files = sorted(
-            p.relative_to(self.root).as_posix()
-            for p in self.root.rglob("*")
-            if p.is_file() and p.suffix.lower() in wanted and not p.name.startswith(".")
+        self.split_fractions, self.files = split_folder(
+            self.root, extensions, split_fractions, "FolderFrames", "picture or video"
         )
-        if not files:
-            raise ValueError(
-                f"FolderFrames found no picture or video files under {str(self.root)!r} (extensions {sorted(wanted)})"
-            )
-        self.split_fractions = fractions
-        self.files: dict[str, list[str]] = {name: [] for name in SPLITS}
-        for rel in files:
-            self.files[split_of(rel, fractions)].append(rel)
         self.video_frames = int(video_frames)
         self.max_side_px = int(max_side_px)
         self.cache_files = int(cache_files)
