@@ -132,3 +132,32 @@ def film(
     """``num_frames`` consecutive frames of a camera moving over ``picture`` and the camera summary."""
     mats, info = camera_path(rng, picture.shape, (height, width), num_frames)
     return render(picture, mats, height, width), info
+
+
+class FilmedSource:
+    """A frame source that films a still picture with a moving camera (:func:`film`).
+
+    Subclasses implement ``_pick(rng, split, height, width) -> (picture, info)``; the pair and the
+    clip methods of the :class:`~synth.video.base.FrameSource` protocol follow from it.
+    """
+
+    def _pick(
+        self, rng: np.random.Generator, split: str, height: int, width: int
+    ) -> tuple[Picture, dict[str, Any]]:
+        raise NotImplementedError
+
+    def frames(
+        self, rng: np.random.Generator, split: str, height: int, width: int
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+        picture, info = self._pick(rng, split, height, width)
+        pair, camera = film(picture, rng, 2, height, width)
+        return pair[0], pair[1], {**info, **camera}
+
+    def clip(
+        self, rng: np.random.Generator, split: str, num_frames: int, height: int, width: int
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        if int(num_frames) < 1:
+            raise ValueError(f"num_frames must be >= 1, got {num_frames}")
+        picture, info = self._pick(rng, split, height, width)
+        frames, camera = film(picture, rng, int(num_frames), height, width)
+        return frames, {**info, **camera}

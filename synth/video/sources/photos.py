@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from synth.core import SPLITS, split_id
-from synth.video.sources.camera import Picture, film
+from synth.video.sources.camera import FilmedSource, Picture
 
 # The scikit-image data images bundled with the wheel (checked offline with scikit-image 0.26):
 # photographs, microscopy, astronomy, textures and a few graphics. Images that need a download
@@ -97,7 +97,7 @@ def rank_splits(names: Sequence[str], split_fractions: Sequence[float], owner: s
     return out
 
 
-class SkimageFrames:
+class SkimageFrames(FilmedSource):
     """A :class:`~synth.video.base.FrameSource` over the photos bundled with scikit-image.
 
     The images (``names``, default :data:`SKIMAGE_IMAGES`) are split by a hash of their name
@@ -125,26 +125,12 @@ class SkimageFrames:
             self._pictures[name] = Picture(load_skimage(name))
         return self._pictures[name]
 
-    def _pick(self, rng: np.random.Generator, split: str) -> tuple[Picture, dict[str, Any]]:
+    def _pick(
+        self, rng: np.random.Generator, split: str, height: int, width: int
+    ) -> tuple[Picture, dict[str, Any]]:
         split_id(split)
         names = self.splits[split]
         if not names:
             raise ValueError(f"SkimageFrames has no image in split {split!r}: {self.splits}")
         name = names[int(rng.integers(len(names)))]
         return self.picture(name), {"source": "skimage", "content": f"photo:{name}"}
-
-    def frames(
-        self, rng: np.random.Generator, split: str, height: int, width: int
-    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-        picture, info = self._pick(rng, split)
-        pair, camera = film(picture, rng, 2, height, width)
-        return pair[0], pair[1], {**info, **camera}
-
-    def clip(
-        self, rng: np.random.Generator, split: str, num_frames: int, height: int, width: int
-    ) -> tuple[np.ndarray, dict[str, Any]]:
-        if int(num_frames) < 1:
-            raise ValueError(f"num_frames must be >= 1, got {num_frames}")
-        picture, info = self._pick(rng, split)
-        frames, camera = film(picture, rng, int(num_frames), height, width)
-        return frames, {**info, **camera}

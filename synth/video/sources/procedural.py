@@ -20,7 +20,7 @@ import numpy as np
 
 from synth.core import split_id
 from synth.video.base import check_frame_size
-from synth.video.sources.camera import Picture, film
+from synth.video.sources.camera import FilmedSource, Picture
 
 CONTENTS = ("texture", "landscape", "shapes", "text", "crowd", "foliage", "cartoon", "gradient")
 DEFAULT_CONTENT_WEIGHTS: dict[str, float] = {
@@ -356,7 +356,7 @@ SCENES: dict[str, Callable[[np.random.Generator, int, int], np.ndarray]] = {
 # --------------------------------------------------------------------------------------------- source
 
 
-class ProceduralFrames:
+class ProceduralFrames(FilmedSource):
     """A :class:`~synth.video.base.FrameSource` of procedural scenes (see the module doc).
 
     ``content_weights`` picks the content type of each sample (default
@@ -424,19 +424,3 @@ class ProceduralFrames:
             "content": content,
             "scene": slot,
         }
-
-    def frames(
-        self, rng: np.random.Generator, split: str, height: int, width: int
-    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-        picture, info = self._pick(rng, split, height, width)
-        pair, camera = film(picture, rng, 2, height, width)
-        return pair[0], pair[1], {**info, **camera}
-
-    def clip(
-        self, rng: np.random.Generator, split: str, num_frames: int, height: int, width: int
-    ) -> tuple[np.ndarray, dict[str, Any]]:
-        if int(num_frames) < 1:
-            raise ValueError(f"num_frames must be >= 1, got {num_frames}")
-        picture, info = self._pick(rng, split, height, width)
-        frames, camera = film(picture, rng, int(num_frames), height, width)
-        return frames, {**info, **camera}
