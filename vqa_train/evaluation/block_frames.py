@@ -31,6 +31,7 @@ from omegaconf import DictConfig
 from synth.media import MediaError, read_image
 from vqa_train.checkpoint import load_detector
 from vqa_train.data.manifest import read_manifest
+from vqa_train.evaluation.common import hard_negative_groups, sample_tags
 from vqa_train.metrics import best_threshold, classification_report
 from vqa_train.modules.block_corruption import area_ratio, cell_targets
 from vqa_train.plots import save_confusion
@@ -51,8 +52,7 @@ def simulated_frames(dm: Any, split: str, size: int | None = None) -> Iterator[d
             "mask": mask,
             "label": target.label,
             "origin": {"split": split, "index": i},
-            "negatives": list(target.stats.get("negatives", [])),
-            "content": str(target.stats.get("source", {}).get("content", "")),
+            **sample_tags(target),
         }
 
 
@@ -295,24 +295,14 @@ def _aucs(labels: list[str], positive: str, scores: dict[str, np.ndarray]) -> di
 
 def _hard_negative_fpr(rows: list[dict], learned: np.ndarray, area: np.ndarray, clean: str) -> dict[str, Any]:
     """False-positive rates on clean frames carrying each hard negative (and each content kind)."""
-    groups: dict[str, list[int]] = {}
-    for i, r in enumerate(rows):
-        if r["label"] != clean:
-            continue
-        keys = [f"negative:{n}" for n in r["negatives"]] + (
-            [f"content:{r['content']}"] if r["content"] else []
-        )
-        if r["negatives"]:
-            keys.append("any_hard_negative")
-        for k in keys:
-            groups.setdefault(k, []).append(i)
+    groups = hard_negative_groups(rows, clean)
     return {
         k: {
             "frames": len(idx),
             "fpr_learned": float(learned[idx].mean()),
             "fpr_area_ratio": float(area[idx].mean()),
         }
-        for k, idx in sorted(groups.items())
+        for k, idx in groups.items()
     }
 
 

@@ -30,6 +30,7 @@ from omegaconf import DictConfig
 
 from vqa_train.baselines import temporal_dsp
 from vqa_train.checkpoint import load_detector
+from vqa_train.evaluation.common import hard_negative_groups, sample_tags
 from vqa_train.metrics import classification_report, event_scores, spans_from_flags, sum_event_scores
 from vqa_train.plots import save_confusion
 from vqa_train.progress import track
@@ -80,8 +81,7 @@ def simulated_clips(dm: Any, split: str, size: int) -> Iterator[dict[str, Any]]:
             "frame_labels": frame_labels,
             "label": target.label,
             "origin": {"split": split, "index": i},
-            "negatives": list(target.stats.get("negatives", [])),
-            "content": str(target.stats.get("source", {}).get("content", "")),
+            **sample_tags(target),
         }
 
 
@@ -254,18 +254,9 @@ def _hard_negative_fpr(
     rows: list[dict], clean: str, model: list[np.ndarray], dsp: list[np.ndarray] | None
 ) -> dict[str, Any]:
     """On clean clips carrying each temporal negative (and each content kind): flagged frames and clips."""
-    groups: dict[str, list[int]] = {}
-    for i, r in enumerate(rows):
-        if r["label"] != clean:
-            continue
-        keys = [f"negative:{n}" for n in r["negatives"]] + (
-            [f"content:{r['content']}"] if r["content"] else []
-        )
-        keys.append("any_hard_negative" if r["negatives"] else "no_hard_negative")
-        for k in keys:
-            groups.setdefault(k, []).append(i)
+    groups = hard_negative_groups(rows, clean, plain_group=True)
     out = {}
-    for k, idx in sorted(groups.items()):
+    for k, idx in groups.items():
         entry = {
             "clips": len(idx),
             "fpr_frames_model": float(np.mean(np.concatenate([model[i] for i in idx]))),
