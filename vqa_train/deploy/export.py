@@ -66,6 +66,15 @@ class ExportSpec:
     # Outputs compared in the parity check (discrete outputs such as a thresholded area are not).
     parity_outputs: list[int]
     sidecar: dict[str, Any] = field(default_factory=dict)
+    # Random parity input of a shape, in the input's own range.
+    parity_input: Callable[[np.random.Generator, tuple[int, ...]], np.ndarray] = field(
+        default=lambda rng, shape: (rng.standard_normal(shape) * 0.1).astype(np.float32)
+    )
+
+
+def _pixels(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Random RGB in [0, 1], the layout frame and clip detectors take."""
+    return rng.random(shape, dtype=np.float32)
 
 
 def _audio_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
@@ -113,6 +122,7 @@ def _frame_map_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
         },
         parity_shapes=[(1, 3, h, w), (2, 3, 360, 640)],
         parity_outputs=[0, 1],
+        parity_input=_pixels,
         sidecar={
             "input": {
                 "name": "frames",
@@ -158,6 +168,7 @@ def _temporal_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
         },
         parity_shapes=[(1, t, 3, h, w), (2, t // 2, 3, h + 8, w + 16)],
         parity_outputs=[0],
+        parity_input=_pixels,
         sidecar={
             "input": {
                 "name": "clips",
@@ -209,11 +220,7 @@ def parity(spec: ExportSpec, onnx_path: Path, seed: int = 0) -> float:
     rng = np.random.default_rng(seed)
     worst = 0.0
     for shape in spec.parity_shapes:
-        x = (
-            rng.random(shape, dtype=np.float32)
-            if len(shape) == 4
-            else (rng.standard_normal(shape) * 0.1).astype(np.float32)
-        )
+        x = spec.parity_input(rng, shape)
         with torch.inference_mode():
             ref = spec.model(torch.from_numpy(x))
         ref = [ref] if isinstance(ref, torch.Tensor) else list(ref)
