@@ -48,6 +48,14 @@ TINY_DETECTOR = {
         ]
         for name in ("black_frames", "freeze", "stutter", "tearing")
     },
+    "av_sync": [
+        "detector.height=180",
+        "detector.width=320",
+        "detector.clip_s=2.0",
+        "model.net.width=4",
+        "model.net.embed_dim=16",
+        "data.num_frames=6",
+    ],
 }
 TINY = [*TINY_COMMON, *TINY_DETECTOR["audio_artifacts"]]
 

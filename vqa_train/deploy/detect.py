@@ -33,7 +33,11 @@ def find_exports(export_dir: Path) -> list[dict[str, Any]]:
         if not onnx.is_file():
             log.warning("skipping %s: %s is missing", sidecar.name, onnx.name)
             continue
-        found.append({**meta, "_onnx_path": onnx})
+        missing = [f for f in dict(meta.get("onnx_parts") or {}).values() if not (export_dir / f).is_file()]
+        if missing:
+            log.warning("skipping %s: %s missing", sidecar.name, ", ".join(missing))
+            continue
+        found.append({**meta, "_onnx_path": onnx, "_export_dir": export_dir})
     if not found:
         raise FileNotFoundError(f"export_dir: no exported detector in {export_dir}; run export.py first")
     return found
@@ -56,6 +60,13 @@ def detect(cfg: DictConfig) -> dict[str, Any]:
             continue
         if meta["kind"] in ("frame_map_classifier", "temporal_segmenter") and not info.has_video:
             timeline["detectors"][meta["detector"]] = {"kind": meta["kind"], "skipped": "no video stream"}
+            continue
+        if meta["kind"] == "av_sync_pipeline" and not (info.has_video and info.has_audio):
+            missing = "video" if not info.has_video else "audio"
+            timeline["detectors"][meta["detector"]] = {
+                "kind": meta["kind"],
+                "skipped": f"no {missing} stream (lip sync needs both)",
+            }
             continue
         session = ort.InferenceSession(str(meta["_onnx_path"]), providers=["CPUExecutionProvider"])
         result = RUNNERS[meta["kind"]](

@@ -184,10 +184,80 @@ def _temporal_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
     )
 
 
-EXPORT_SPECS: dict[str, Callable[[nn.Module, dict[str, Any]], ExportSpec]] = {
+class _Call(nn.Module):
+    """One method of a network as a module of its own (an ONNX graph per SyncNet stream)."""
+
+    def __init__(self, net: nn.Module, method: str) -> None:
+        super().__init__()
+        self.net, self.method = net, method
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return getattr(self.net, self.method)(x)
+
+
+def _av_sync_spec(net: nn.Module, info: dict[str, Any]) -> dict[str, ExportSpec]:
+    """Three graphs: the log-mel front end, the audio stream and the video stream (any length)."""
+    det = info["detector"]
+    sr, fps = int(net.sample_rate), float(net.fps)
+    h, w = net.crop_hw
+    n_mels = int(net.frontend.mel_fb.shape[1])
+    pipeline = {k: v for k, v in dict(det.get("pipeline") or {}).items()}
+    common = {
+        "sample_rate": sr,
+        "fps": fps,
+        "window_frames": int(net.window_frames),
+        "crop_hw": [int(h), int(w)],
+        "max_offset_frames": int(det.get("max_offset_frames", 15)),
+        "clip_s": float(det.get("clip_s", 4.0)),
+        "pipeline": pipeline,
+        "tolerance_ms": list(
+            info.get("data", {}).get("synth", {}).get("offset", {}).get("tolerance_ms", [40, 60])
+        ),
+        "parts": {
+            "frontend": "waveform (1, samples) float32 mono at sample_rate -> log-mel (1, 1, frames, n_mels)",
+            "audio": "log-mel (1, 1, frames, n_mels) -> unit embeddings (1, D, frames // 4 - window_frames + 1)",
+            "video": "mouth crops (1, T, h, w) gray in [0, 1] -> unit embeddings (1, D, T - window_frames + 1)",
+        },
+    }
+    return {
+        "frontend": ExportSpec(
+            model=_Call(net, "features").eval(),
+            example=torch.randn(1, sr) * 0.1,
+            input_names=["waveform"],
+            output_names=["logmel"],
+            dynamic_axes={"waveform": {1: "samples"}, "logmel": {2: "frames"}},
+            parity_shapes=[(1, sr), (1, 4 * sr + 123)],
+            parity_outputs=[0],
+            sidecar=common,
+        ),
+        "audio": ExportSpec(
+            model=_Call(net, "embed_audio").eval(),
+            example=torch.randn(1, 1, 101, n_mels) * 10 - 50,
+            input_names=["logmel"],
+            output_names=["audio_embeddings"],
+            dynamic_axes={"logmel": {2: "frames"}, "audio_embeddings": {2: "windows"}},
+            parity_shapes=[(1, 1, 101, n_mels), (1, 1, 401, n_mels)],
+            parity_outputs=[0],
+            parity_input=lambda rng, shape: (rng.standard_normal(shape) * 10 - 50).astype(np.float32),
+        ),
+        "video": ExportSpec(
+            model=_Call(net, "embed_video").eval(),
+            example=torch.rand(1, 12, h, w),
+            input_names=["crops"],
+            output_names=["video_embeddings"],
+            dynamic_axes={"crops": {1: "frames"}, "video_embeddings": {2: "windows"}},
+            parity_shapes=[(1, 12, h, w), (1, 100, h, w)],
+            parity_outputs=[0],
+            parity_input=_pixels,
+        ),
+    }
+
+
+EXPORT_SPECS: dict[str, Callable[[nn.Module, dict[str, Any]], ExportSpec | dict[str, ExportSpec]]] = {
     "audio_segment_classifier": _audio_spec,
     "frame_map_classifier": _frame_map_spec,
     "temporal_segmenter": _temporal_spec,
+    "av_sync_pipeline": _av_sync_spec,
 }
 
 
@@ -237,29 +307,41 @@ def export(cfg: DictConfig) -> dict[str, Any]:
     det = info["detector"]
     if det["kind"] not in EXPORT_SPECS:
         raise ValueError(f"detector.kind '{det['kind']}' cannot be exported; known: {sorted(EXPORT_SPECS)}")
-    spec = EXPORT_SPECS[det["kind"]](net, info)
+    specs = EXPORT_SPECS[det["kind"]](net, info)
+    # A kind exports one graph, or several named parts (written as <name>.<part>.onnx).
+    parts = specs if isinstance(specs, dict) else {"": specs}
     out_dir = Path(cfg.export_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = det["name"]
+    files = {part: f"{name}.{part}.onnx" if part else f"{name}.onnx" for part in parts}
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{name}.") as tmp:
-        tmp_onnx = Path(tmp) / f"{name}.onnx"
-        to_onnx(spec, tmp_onnx, int(cfg.opset))
-        diff = parity(spec, tmp_onnx)
-        if diff > float(cfg.parity_atol):
-            raise ValueError(
-                f"ONNX Runtime differs from PyTorch by {diff:.2e} > parity_atol={cfg.parity_atol}; "
-                f"nothing was written to {out_dir}"
-            )
+        diffs = {}
+        for part, spec in parts.items():
+            tmp_onnx = Path(tmp) / files[part]
+            to_onnx(spec, tmp_onnx, int(cfg.opset))
+            diffs[part] = parity(spec, tmp_onnx)
+            if diffs[part] > float(cfg.parity_atol):
+                raise ValueError(
+                    f"ONNX Runtime differs from PyTorch by {diffs[part]:.2e} > parity_atol={cfg.parity_atol}"
+                    f"{f' (part {part})' if part else ''}; nothing was written to {out_dir}"
+                )
+        diff = max(diffs.values())
+        extra: dict[str, Any] = {}
+        for spec in parts.values():
+            extra.update(spec.sidecar)
+        if len(parts) > 1:
+            extra["onnx_parts"] = dict(files)
+            extra["parity_max_abs_diff_by_part"] = diffs
         sidecar = {
             "detector": name,
             "kind": det["kind"],
             "version": __version__,
-            "onnx": f"{name}.onnx",
-            **spec.sidecar,
+            "onnx": next(iter(files.values())),
+            **extra,
             "classes": list(det["classes"]),
             "clean_label": det.get("clean_label", "none"),
             "parity_max_abs_diff": diff,
-            "parity_shapes": [list(s) for s in spec.parity_shapes],
+            "parity_shapes": [list(s) for spec in parts.values() for s in spec.parity_shapes],
             "ckpt_path": str(cfg.ckpt_path),
             "config": {
                 "detector": det,
@@ -268,9 +350,10 @@ def export(cfg: DictConfig) -> dict[str, Any]:
                 "export": {k: to_plain(cfg[k]) for k in ("opset", "parity_atol")},
             },
         }
-        final_onnx = out_dir / f"{name}.onnx"
-        with atomic_path(final_onnx) as dst:
-            shutil.copyfile(tmp_onnx, dst)
+        for fname in files.values():
+            with atomic_path(out_dir / fname) as dst:
+                shutil.copyfile(Path(tmp) / fname, dst)
+        final_onnx = out_dir / next(iter(files.values()))
         write_json(out_dir / f"{name}.json", sidecar)
     log.info("exported %s (parity %.2e)", final_onnx, diff)
     return {"onnx": str(final_onnx), "sidecar": str(out_dir / f"{name}.json"), "parity_max_abs_diff": diff}

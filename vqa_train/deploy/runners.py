@@ -226,8 +226,96 @@ def run_temporal_segments(
     }
 
 
+def onnx_scorer(meta: dict[str, Any]) -> Any:
+    """A :class:`~vqa_train.avsync.pipeline.SyncScorer` over the three exported SyncNet graphs."""
+    import onnxruntime as ort
+
+    from vqa_train.avsync.pipeline import SyncScorer
+
+    root = Path(meta["_export_dir"])
+    sessions = {
+        part: ort.InferenceSession(str(root / fname), providers=["CPUExecutionProvider"])
+        for part, fname in meta["onnx_parts"].items()
+    }
+
+    def video(crops: np.ndarray) -> np.ndarray:
+        return sessions["video"].run(None, {"crops": np.ascontiguousarray(crops[None], np.float32)})[0][0]
+
+    def audio(wave: np.ndarray) -> np.ndarray:
+        mel = sessions["frontend"].run(None, {"waveform": np.ascontiguousarray(wave[None], np.float32)})[0]
+        return sessions["audio"].run(None, {"logmel": mel})[0][0]
+
+    return SyncScorer(video=video, audio=audio)
+
+
+def run_av_sync(
+    meta: dict[str, Any], session: Any, path: Path, min_score: float, batch_size: int, **_: Any
+) -> dict[str, Any]:
+    """The lip-sync pipeline over consecutive ``clip_s`` windows of the file (one decoded at a time).
+
+    Each window gets a verdict (in_sync / out_of_sync / inconclusive) with its estimated offset and
+    confidence (``min_score`` is not used: the pipeline's own ``min_confidence`` decides which
+    tracks vote); consecutive out-of-sync windows merge into events carrying the median offset and
+    the peak confidence. Memory is one window.
+    """
+    from synth.av.io import load_av_clip, probe_av
+    from vqa_train.avsync.pipeline import PipelineConfig, SyncPipeline
+
+    clip_s, fps, sr = float(meta["clip_s"]), float(meta["fps"]), int(meta["sample_rate"])
+    config = PipelineConfig.from_dict(
+        meta.get("pipeline"),
+        max_offset_frames=int(meta["max_offset_frames"]),
+        tolerance_ms=tuple(meta.get("tolerance_ms", (40.0, 60.0))),
+    )
+    pipe = SyncPipeline(onnx_scorer(meta), config)
+    info = probe_av(path)
+    duration = info.duration_s or clip_s
+    count = max(1, int(np.floor(duration / clip_s + 1e-6)))
+    classes = list(meta["classes"])
+    windows, scores = [], []
+    for k in track(range(count), meta["detector"], total=count):
+        clip = load_av_clip(path, start_s=k * clip_s, duration_s=clip_s, fps=fps, sample_rate=sr)
+        verdict = pipe(clip.frames, clip.audio)
+        windows.append(
+            {
+                "start_s": round(k * clip_s, 3),
+                "end_s": round((k + 1) * clip_s, 3),
+                "label": verdict.label,
+                "offset_ms": verdict.offset_ms,
+                "confidence": round(verdict.confidence, 4),
+                "reasons": verdict.reasons,
+                "tracks": len(verdict.tracks),
+            }
+        )
+        scores.append([1.0 if verdict.label == c else 0.0 for c in classes])
+    events: list[dict[str, Any]] = []
+    for w in windows:
+        if w["label"] != "out_of_sync":
+            continue
+        last = events[-1] if events else None
+        if last and last["end_s"] == w["start_s"]:
+            last["end_s"] = w["end_s"]
+            last["_offsets"].append(w["offset_ms"])
+            last["peak_score"] = max(last["peak_score"], w["confidence"])
+        else:
+            events.append({"label": "out_of_sync", "start_s": w["start_s"], "end_s": w["end_s"],
+                           "peak_score": w["confidence"], "_offsets": [w["offset_ms"]]})  # fmt: skip
+    for e in events:
+        e["offset_ms"] = float(np.median([o for o in e.pop("_offsets") if o is not None] or [np.nan]))
+    return {
+        "kind": meta["kind"],
+        "classes": classes,
+        "unit_s": clip_s,
+        "num_units": len(windows),
+        "events": events,
+        "windows": windows,
+        "scores": scores,
+    }
+
+
 RUNNERS: dict[str, Callable[..., dict[str, Any]]] = {
     "audio_segment_classifier": run_audio_segments,
     "frame_map_classifier": run_frame_maps,
     "temporal_segmenter": run_temporal_segments,
+    "av_sync_pipeline": run_av_sync,
 }

@@ -46,10 +46,11 @@ class DetectorModule(L.LightningModule):
         keys = [k for k in self._outputs if k.startswith(f"{stage}/")]
         return {k.split("/", 1)[1]: np.concatenate(self._outputs.pop(k)) for k in keys}
 
-    def _track_best(self, stage: str, bacc: float | torch.Tensor) -> None:
+    def _track_best(self, stage: str, bacc: float | torch.Tensor, name: str = "bacc") -> None:
+        """Log ``val/<name>_best``, the best value of the monitored val metric so far."""
         if stage == "val" and not self.trainer.sanity_checking:
             self.val_bacc_best(torch.as_tensor(bacc, dtype=torch.float32))
-            self.log("val/bacc_best", self.val_bacc_best.compute(), prog_bar=True, sync_dist=True)
+            self.log(f"val/{name}_best", self.val_bacc_best.compute(), prog_bar=True, sync_dist=True)
 
     def on_train_start(self) -> None:
         self.val_bacc_best.reset()

@@ -571,8 +571,20 @@ def _drums(r: _Render, out: np.ndarray, beat: float, bar_pos: float, duration: f
 # ---------------------------------------------------------------------------------------------- speech
 
 
-def _speech(rng: np.random.Generator, n: int, sr: int, banks: _Banks, f0_hz: float) -> np.ndarray:
-    """A talker: voiced formant syllables on a glottal source, fricatives, plosives, breaths, pauses."""
+def _speech(
+    rng: np.random.Generator,
+    n: int,
+    sr: int,
+    banks: _Banks,
+    f0_hz: float,
+    articulation: list[tuple[str, float, float, float]] | None = None,
+) -> np.ndarray:
+    """A talker: voiced formant syllables on a glottal source, fricatives, plosives, breaths, pauses.
+
+    With ``articulation`` (a list) the sounds the mouth makes are appended to it as
+    ``(sound, start_s, end_s, amplitude)``: a vowel name or ``nasal`` for voiced spans, ``fric_*``,
+    ``burst`` (plosive release) or ``breath`` for noises. Talking-head video drives the lips with it.
+    """
     r = _Render(rng, n, sr, banks)
     out = np.zeros(n, dtype=np.float32)
     duration = n / sr
@@ -645,6 +657,8 @@ def _speech(rng: np.random.Generator, n: int, sr: int, banks: _Banks, f0_hz: flo
         env = np.clip(env, 0.0, 1.0) ** 2
         amp = r.u(0.25, 0.45) if vowel == "nasal" else r.u(0.6, 1.0)
         out[lo_c:hi_c] += np.float32(amp) * env * wave
+        if articulation is not None:
+            articulation.append((vowel, lo_c / sr, hi_c / sr, amp))
     for bank, start, dur in events:
         length = int(dur * sr)
         if length < 4:
@@ -656,11 +670,15 @@ def _speech(rng: np.random.Generator, n: int, sr: int, banks: _Banks, f0_hz: flo
             env = burst + np.float32(0.15) * np.exp(-idx / np.float32(0.02 * sr))
             env *= 1 - np.exp(-idx / np.float32(0.0007 * sr))
             r.hit(out, r.noise("fric_f", length) * env, start, _db(r.u(-12, -4)))
+            if articulation is not None:
+                articulation.append((bank, start, start + dur, 0.3))
             continue
         ramp = max(int(0.015 * sr), 1)
         env = np.clip(np.minimum(idx / ramp, (length - idx) / ramp), 0.0, 1.0) ** 2
         gain = _db(r.u(-30, -20)) if bank == "breath" else _db(r.u(-16, -7))
         r.hit(out, r.noise(bank, length) * env, lo / sr, gain)
+        if articulation is not None:
+            articulation.append((bank, start, start + dur, 0.1 if bank == "breath" else 0.2))
     return out
 
 

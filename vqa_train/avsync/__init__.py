@@ -1,0 +1,1 @@
+"""Audio-visual sync (SyncNet-style) preprocessing: shots, face detection and face tracks."""
