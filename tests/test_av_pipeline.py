@@ -259,3 +259,52 @@ def test_train_eval_export_detect(tmp_path):
     # a file with no sound is skipped with a reason, not a crash
     dcfg.input = str(silent)
     assert "no audio" in detect(dcfg)["detectors"]["av_sync"]["skipped"]
+
+
+def test_train_on_a_folder_of_own_videos(tmp_path):
+    from synth.folders import split_of
+
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    s = AVSyncSynth(
+        AVOffset(in_sync_prob=1.0), seed=1, height=180, width=320, seconds=2.0, kind_weights={"single": 1.0}
+    )
+    names, k = {}, 0
+    while len(names) < 3:  # one file per split (the split is a hash of the name)
+        name = f"talk_{k}.mp4"
+        names.setdefault(split_of(name, (0.34, 0.33, 0.33)), name)
+        k += 1
+    for i, name in enumerate(names.values()):
+        clip = s.clip("test", i)
+        write_av_clip(folder / name, clip.frames, FPS, clip.audio, SR)
+    (folder / "notes.txt").write_text("not a video")
+    overrides = [
+        *tiny("av_sync"),
+        "data=av_folder",
+        f"data.synth.root={folder}",
+        "data.synth.split_fractions=[0.34,0.33,0.33]",
+        "data.synth.min_track_frames=10",
+        "data.train_size=8",
+        "data.val_size=4",
+        "data.test_size=4",
+    ]
+    cfg = compose_cfg("train", overrides, tmp_path / "run")
+    metrics, objects = train(cfg)
+    dm = objects["datamodule"]
+    item = dm.dataset("train")[0]
+    assert item["crops"].shape == (6, 32, 48) and item["wave"].shape == ((6 + 30) * 640,)
+    assert item["crops"].max() > item["crops"].min()  # real crops, not padding
+    assert "val/offset_acc" in metrics
+    # without procedural clips, eval needs a real set and says so
+    ecfg = compose_cfg(
+        "eval",
+        [
+            "detector=av_sync",
+            "data=av_folder",
+            f"data.synth.root={folder}",
+            f"ckpt_path={metrics['best_ckpt_path']}",
+        ],
+        tmp_path / "e",
+    )
+    with pytest.raises(ValueError, match="give real_set=DIR"):
+        evaluate(ecfg)

@@ -32,6 +32,14 @@ class SyncWindowDataset(SynthDataset):
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         win = self.synth.window(self.split, int(index), self.num_frames, self.context_frames)
         rng = sample_rng(self.synth.seed, self.split, int(index), stream=2)
+        if isinstance(win, dict):  # a folder of real footage: crops were cut along the face tracks
+            audio = win["audio"]
+            if self.augment:
+                audio = audio * np.float32(10 ** (rng.uniform(-10, 5) / 20))
+            return {
+                "crops": torch.from_numpy(win["crops"]),
+                "wave": torch.from_numpy(audio.astype(np.float32)),
+            }
         boxes = detector_box(win.boxes)
         side = float(np.mean(boxes[:, 2:] - boxes[:, :2]))
         shift = rng.normal(0, 0.03, 2) * side  # detector error: one per window (the track is smoothed)
@@ -68,9 +76,11 @@ def _degrade(frames: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 class AVSyncDataModule(SyntheticDataModule):
-    """Sync windows from the procedural talking heads (:class:`synth.av.AVSyncSynth`).
+    """Sync windows from the procedural talking heads (:class:`synth.av.AVSyncSynth`) or from a
+    folder of the user's own videos (:class:`TrackedFolder`, ``data=av_folder``).
 
-    ``synth`` also makes the evaluation clips (``eval.py`` uses :meth:`synth.av.AVSyncSynth.clip`).
+    With the procedural ``synth`` it also makes the evaluation clips (``eval.py`` uses
+    :meth:`synth.av.AVSyncSynth.clip`); a folder is evaluated with ``real_set=DIR``.
     """
 
     def __init__(
@@ -110,3 +120,115 @@ class AVSyncDataModule(SyntheticDataModule):
             self.context_frames,
             augment=self.augment and split == "train",
         )
+
+
+class TrackedFolder:
+    """Sync windows from a folder of the user's own videos with speech, split by file.
+
+    Each file of a split is decoded in ``chunk_s`` windows (at most ``max_seconds`` per file) on
+    one timeline at 25 fps / 16 kHz (:func:`synth.av.io.load_av_clip`); the same shot, face and
+    tracking stages as inference (:mod:`vqa_train.avsync`) find the face tracks, whose mouth
+    crops (uint8) and the sound around them are kept in memory (~1.5 kB per frame). Sample ``i``
+    of a split is a window of ``num_frames`` crops of a track drawn (by length) from
+    ``(seed, split, i)``, with ``context_frames`` of sound on each side (zeros beyond the file).
+
+    The videos are taken to be in sync and their faces to be the speakers; a folder where many
+    faces do not speak teaches the network less (the contrastive loss still only pairs a face
+    with its own moment of sound).
+    """
+
+    classes = ("in_sync", "out_of_sync", "inconclusive")
+
+    def __init__(
+        self,
+        root: str,
+        seed: int = 0,
+        split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+        chunk_s: float = 8.0,
+        max_seconds: float = 120.0,
+        fps: float = 25.0,
+        sample_rate: int = 16000,
+        face_max_side: int = 320,
+        detect_every: int = 3,
+        min_track_frames: int = 25,
+    ) -> None:
+        from pathlib import Path
+
+        from synth.folders import VIDEO_EXTENSIONS, split_folder
+
+        self.root, self.seed = Path(root), int(seed)
+        self.fractions, self.files = split_folder(
+            self.root, VIDEO_EXTENSIONS, split_fractions, "TrackedFolder", "video"
+        )
+        self.chunk_s, self.max_seconds = float(chunk_s), float(max_seconds)
+        self.fps, self.sample_rate = float(fps), int(sample_rate)
+        self.face_max_side, self.detect_every = int(face_max_side), int(detect_every)
+        self.min_track_frames = int(min_track_frames)
+        self._tracks: dict[str, list[tuple[np.ndarray, np.ndarray, str]]] = {}
+
+    def tracks(self, split: str) -> list[tuple[np.ndarray, np.ndarray, str]]:
+        """``(crops uint8 (T, h, w), sound float32 of those frames, file)`` per face track (cached)."""
+        if split not in self._tracks:
+            self._tracks[split] = self._scan(split)
+        return self._tracks[split]
+
+    def _scan(self, split: str) -> list[tuple[np.ndarray, np.ndarray, str]]:
+        import warnings
+
+        from synth.av.io import load_av_clip, probe_av
+        from synth.media import MediaError
+        from vqa_train.avsync.faces import FaceDetector
+        from vqa_train.avsync.shots import detect_shots
+        from vqa_train.avsync.tracking import track_faces
+        from vqa_train.progress import track
+
+        detector = FaceDetector(max_side=self.face_max_side)
+        spf = int(round(self.sample_rate / self.fps))
+        found = []
+        for rel in track(self.files[split], f"face tracks ({split})", total=len(self.files[split])):
+            path = self.root / rel
+            try:
+                duration = min(probe_av(path).duration_s or 0.0, self.max_seconds)
+            except MediaError as exc:
+                warnings.warn(f"skipping {exc}", stacklevel=2)
+                continue
+            start = 0.0
+            while start + 1.0 <= duration:
+                span = min(self.chunk_s, duration - start)
+                clip = load_av_clip(
+                    path, start_s=start, duration_s=span, fps=self.fps, sample_rate=self.sample_rate
+                )
+                frames = clip.frames
+                shots = detect_shots(frames)
+                dets = detector.detect_every(frames, step=self.detect_every)
+                for t in track_faces(dets, shots, len(frames), min_length=self.min_track_frames):
+                    crops = (mouth_crops(frames[t.start : t.end], t.boxes) * 255).round().astype(np.uint8)
+                    sound = clip.audio[t.start * spf : t.end * spf]
+                    found.append((crops, sound.astype(np.float32), rel))
+                start += span
+        if not found:
+            raise ValueError(
+                f"TrackedFolder found no face track of >= {self.min_track_frames} frames in the "
+                f"{split} split of {str(self.root)!r} ({len(self.files[split])} file(s))"
+            )
+        return found
+
+    def window(
+        self, split: str, index: int, num_frames: int = 5, context_frames: int = 15
+    ) -> dict[str, np.ndarray]:
+        tracks = self.tracks(split)
+        rng = sample_rng(self.seed, split, int(index), stream=1)
+        lengths = np.array([len(c) for c, _, _ in tracks], dtype=np.float64)
+        usable = lengths >= num_frames
+        if not usable.any():
+            raise ValueError(f"no face track of {split} is {num_frames} frames long")
+        p = np.where(usable, lengths, 0.0)
+        crops, sound, _ = tracks[int(rng.choice(len(tracks), p=p / p.sum()))]
+        k = int(rng.integers(0, len(crops) - num_frames + 1))
+        spf = int(round(self.sample_rate / self.fps))
+        lo = (k - context_frames) * spf
+        hi = (k + num_frames + context_frames) * spf
+        audio = np.zeros(hi - lo, np.float32)
+        a, b = max(lo, 0), min(hi, len(sound))
+        audio[a - lo : b - lo] = sound[a:b]
+        return {"crops": crops[k : k + num_frames].astype(np.float32) / 255.0, "audio": audio}

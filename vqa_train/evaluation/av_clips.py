@@ -113,6 +113,11 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         total, clips = real_clips(cfg.real_set, det)
         source: dict[str, Any] = {"real_set": str(cfg.real_set)}
     else:
+        if "offset" not in cfg.data.get("synth", {}):
+            raise ValueError(
+                "eval.py detector=av_sync: data has no procedural clips to evaluate on; "
+                "give real_set=DIR (a labeled folder: python -m synth.av.realset)"
+            )
         synth = hydra.utils.instantiate(cfg.data.synth, _convert_="partial")
         total = int(cfg.data.test_size)
         clips = simulated_clips(synth, "test", total)
