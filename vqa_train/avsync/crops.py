@@ -19,6 +19,25 @@ MOUTH_X = (-0.3, 0.3)  # crop span in units of the box side, around its centre
 MOUTH_Y = (0.08, 0.48)
 # Cascade box vs drawn face ellipse box: centre shift (fraction of width, height), size ratio.
 CASCADE_CALIBRATION = (0.003, 0.018, 1.16, 0.905)
+# Boxes are in the convention of OpenCV's default frontal-face cascade; another cascade's boxes are
+# scaled about their centre by this factor first (measured as above: alt2 boxes are 1.076 x 0.838
+# of the ellipse, the default's 1.165 x 0.907, i.e. 8 % smaller).
+CASCADE_BOX_SCALE = {"haarcascade_frontalface_default.xml": 1.0, "haarcascade_frontalface_alt2.xml": 1.08}
+
+
+def canonical_boxes(boxes: np.ndarray, cascade: str) -> np.ndarray:
+    """Boxes of ``cascade`` (a file name) in the default cascade's convention that crops assume."""
+    from pathlib import Path
+
+    name = Path(cascade).name
+    if name not in CASCADE_BOX_SCALE:
+        raise ValueError(
+            f"no crop calibration for cascade {name!r}; known: {sorted(CASCADE_BOX_SCALE)} "
+            "(measure its boxes against the default cascade's and add a scale to CASCADE_BOX_SCALE)"
+        )
+    b = np.asarray(boxes, dtype=np.float32)
+    centre, half = (b[..., :2] + b[..., 2:]) / 2, (b[..., 2:] - b[..., :2]) / 2 * CASCADE_BOX_SCALE[name]
+    return np.concatenate([centre - half, centre + half], axis=-1).astype(np.float32)
 
 
 def detector_box(ellipse_boxes: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from synth.core import sample_rng
-from vqa_train.avsync.crops import detector_box, mouth_crops
+from vqa_train.avsync.crops import canonical_boxes, detector_box, mouth_crops
 from vqa_train.data.base import SynthDataset, SyntheticDataModule
 
 
@@ -149,6 +149,7 @@ class TrackedFolder:
         fps: float = 25.0,
         sample_rate: int = 16000,
         face_max_side: int = 320,
+        face_cascade: str = "haarcascade_frontalface_alt2.xml",
         detect_every: int = 3,
         min_track_frames: int = 25,
     ) -> None:
@@ -163,6 +164,7 @@ class TrackedFolder:
         self.chunk_s, self.max_seconds = float(chunk_s), float(max_seconds)
         self.fps, self.sample_rate = float(fps), int(sample_rate)
         self.face_max_side, self.detect_every = int(face_max_side), int(detect_every)
+        self.face_cascade = face_cascade
         self.min_track_frames = int(min_track_frames)
         self._tracks: dict[str, list[tuple[np.ndarray, np.ndarray, str]]] = {}
 
@@ -182,7 +184,7 @@ class TrackedFolder:
         from vqa_train.avsync.tracking import track_faces
         from vqa_train.progress import track
 
-        detector = FaceDetector(max_side=self.face_max_side)
+        detector = FaceDetector(cascade=self.face_cascade, max_side=self.face_max_side)
         spf = int(round(self.sample_rate / self.fps))
         found = []
         for rel in track(self.files[split], f"face tracks ({split})", total=len(self.files[split])):
@@ -202,7 +204,8 @@ class TrackedFolder:
                 shots = detect_shots(frames)
                 dets = detector.detect_every(frames, step=self.detect_every)
                 for t in track_faces(dets, shots, len(frames), min_length=self.min_track_frames):
-                    crops = (mouth_crops(frames[t.start : t.end], t.boxes) * 255).round().astype(np.uint8)
+                    boxes = canonical_boxes(t.boxes, self.face_cascade)
+                    crops = (mouth_crops(frames[t.start : t.end], boxes) * 255).round().astype(np.uint8)
                     sound = clip.audio[t.start * spf : t.end * spf]
                     found.append((crops, sound.astype(np.float32), rel))
                 start += span
