@@ -248,6 +248,13 @@ class SyncPipeline:
             verdicts.append(TrackVerdict(track, offset, offset_ms, low, conf, vote, reason, curve))
         t5 = time.perf_counter()
         label, offset_ms, conf, reasons = decide(verdicts, bool(tracks))
+        if not tracks:
+            side = max(frames.shape[1:3])
+            smallest = self.detector.min_face_px * max(1.0, side / self.detector.max_side)
+            reasons = [
+                f"no face track (no face of at least ~{smallest:.0f} px seen in {c.min_track_frames}+ "
+                "frames of one shot)"
+            ]
         seconds.update(
             {
                 "shots": t1 - t0,
