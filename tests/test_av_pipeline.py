@@ -14,7 +14,7 @@ import torch
 from synth.av import AVMeta, AVOffset, AVSyncSynth
 from synth.av.io import write_av_clip
 from synth.media import MediaError
-from tests.conftest import compose_cfg, tiny
+from tests.conftest import TINY_DETECTOR, compose_cfg, tiny
 from tests.mediagen import write_mp4
 from vqa_train.avsync.pipeline import (
     PipelineConfig,
@@ -168,16 +168,6 @@ def test_syncnet_any_length_and_rejects_other_rates() -> None:
         SyncNet(fps=30.0)
 
 
-TINY_AV = [
-    "detector.height=180",
-    "detector.width=320",
-    "detector.clip_s=2.0",
-    "model.net.width=4",
-    "model.net.embed_dim=16",
-    "data.num_frames=6",
-]
-
-
 def test_fast_dev_run(tmp_path):
     cfg = compose_cfg("train", [*tiny("av_sync"), "debug=fdr"], tmp_path)
     assert cfg.detector.kind == "av_sync_pipeline"
@@ -203,7 +193,9 @@ def test_train_eval_export_detect(tmp_path):
     # simulated clips through the whole pipeline
     run = tmp_path / "eval"
     ecfg = compose_cfg(
-        "eval", ["detector=av_sync", f"ckpt_path={ckpt}", *TINY_AV[:3], "data.test_size=4"], run
+        "eval",
+        ["detector=av_sync", f"ckpt_path={ckpt}", *TINY_DETECTOR["av_sync"][:3], "data.test_size=4"],
+        run,
     )
     report = evaluate(ecfg)
     saved = json.loads((run / "metrics.json").read_text())

@@ -153,6 +153,12 @@ class FaceSprite:
     def _axes(self, ax: float, ay: float) -> tuple[int, int]:
         return max(1, int(round(ax * self.fw))), max(1, int(round(ay * self.fh)))
 
+    def _ellipse(
+        self, img: np.ndarray, centre: tuple[int, int], ax: float, ay: float, colour: np.ndarray
+    ) -> None:
+        """A filled ellipse of half-axes ``ax * fw`` and ``ay * fh`` (an eye, a lid)."""
+        cv2.ellipse(img, centre, self._axes(ax, ay), 0, 0, 360, np.asarray(colour).tolist(), -1)
+
     def _paint(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         s, fw, fh = self.style, self.fw, self.fh
         rgb = np.zeros((self.h, self.w, 3), np.float32)
@@ -208,16 +214,7 @@ class FaceSprite:
         self.eye_boxes = []
         for k in (-1, 1):
             centre = self._pt(k * ex, -0.18)
-            cv2.ellipse(
-                rgb,
-                centre,
-                self._axes(0.2 * s.eye_size, 0.07 * s.eye_size),
-                0,
-                0,
-                360,
-                (skin * 0.55).tolist(),
-                -1,
-            )
+            self._ellipse(rgb, centre, 0.2 * s.eye_size, 0.07 * s.eye_size, skin * 0.55)
             sclera = np.minimum(skin * 1.25 + 30, 235).tolist()
             cv2.ellipse(rgb, centre, self._axes(0.12 * s.eye_size, 0.035 * s.eye_size), 0, 0, 360, sclera, -1)
             cv2.circle(rgb, centre, max(1, int(fw * 0.055 * s.eye_size)), (30, 20, 15), -1, cv2.LINE_AA)
@@ -252,16 +249,7 @@ class FaceSprite:
         skin = np.array(s.skin, np.float32)
         if blink:
             for centre in self.eye_boxes:
-                cv2.ellipse(
-                    rgb,
-                    centre,
-                    self._axes(0.21 * s.eye_size, 0.08 * s.eye_size),
-                    0,
-                    0,
-                    360,
-                    (skin * 0.8).tolist(),
-                    -1,
-                )
+                self._ellipse(rgb, centre, 0.21 * s.eye_size, 0.08 * s.eye_size, skin * 0.8)
         mx, my = self.mouth_centre()
         half_w = max(2.0, self.fw * s.mouth_width * width)
         half_h = max(1.0, self.fh * 0.18 * float(opening))
