@@ -48,6 +48,13 @@ TINY_DETECTOR = {
         ]
         for name in ("black_frames", "freeze", "stutter", "tearing")
     },
+    "audio_dropout": [
+        "model.net.n_mels=8",
+        "model.net.sub_channels=4",
+        "model.net.channels=8",
+        "model.net.dilations=[1,2]",
+        "model.net.level_context_frames=5",
+    ],
     "av_sync": [
         "detector.height=180",
         "detector.width=320",

@@ -33,9 +33,16 @@ def test_detector_instantiates(compose_config, detector):
     dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
     module = hydra.utils.instantiate(cfg.model, _convert_="partial").eval()
     sample = dm.dataset("train")[1]
+    if cfg.detector.kind == "av_sync_pipeline":  # crops + sound with context -> distances per offset
+        dist = module(sample["crops"][None], sample["wave"][None])
+        k = cfg.detector.max_offset_frames
+        assert dist.shape == (1, cfg.data.num_frames - 4, 2 * k + 1) and not dist.isnan().any()
+        return
     x, label = sample[0], sample[-1]
     out = module(x[None])
-    if cfg.detector.kind == "frame_map_classifier":
+    if cfg.detector.kind == "audio_frame_segmenter":
+        assert out.shape == (1, x.shape[-1] // 160)
+    elif cfg.detector.kind == "frame_map_classifier":
         map_logits, frame_logits = out
         assert map_logits.shape == (1, 1, -(-cfg.detector.height // 32), -(-cfg.detector.width // 32))
         assert frame_logits.shape == (1,)

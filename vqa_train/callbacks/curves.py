@@ -12,16 +12,17 @@ from vqa_train.utils.atomic import save_figure, write_json
 
 
 class LearningCurvePlot(L.Callback):
-    """Per epoch: train/val loss and balanced accuracy, rewritten to ``learning_curve.{json,png}``.
+    """Per epoch: train/val loss and the monitored metric (``val/bacc`` unless the detector monitors
+    another, e.g. ``val/offset_acc``), rewritten to ``learning_curve.{json,png}``.
 
     An epoch's metrics are final only once the next epoch starts (or training ends), so rows are
     recorded then.
     """
 
-    KEYS = ("train/loss_epoch", "train/bacc", "val/loss", "val/bacc")
-
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, metric: str = "val/bacc") -> None:
         self.path = Path(path)
+        self.metric = metric.split("/", 1)[-1]
+        self.KEYS = ("train/loss_epoch", f"train/{self.metric}", "val/loss", f"val/{self.metric}")
         self.rows: list[dict[str, float]] = []
         self.t0 = time.monotonic()
 
@@ -37,7 +38,11 @@ class LearningCurvePlot(L.Callback):
 
     def _record(self, trainer: L.Trainer, epoch: int) -> None:
         m = trainer.callback_metrics
-        if not trainer.is_global_zero or "val/bacc" not in m or any(r["epoch"] == epoch for r in self.rows):
+        if (
+            not trainer.is_global_zero
+            or f"val/{self.metric}" not in m
+            or any(r["epoch"] == epoch for r in self.rows)
+        ):
             return
         row = {"epoch": epoch, "step": trainer.global_step, "elapsed_s": round(time.monotonic() - self.t0, 1)}
         row.update({k: float(m[k]) for k in self.KEYS if k in m})
@@ -45,7 +50,7 @@ class LearningCurvePlot(L.Callback):
         write_json(self.path.with_suffix(".json"), self.rows)
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
         steps = [r["step"] for r in self.rows]
-        for key, ax in (("loss", ax1), ("bacc", ax2)):
+        for key, ax in (("loss", ax1), (self.metric, ax2)):
             for stage in ("train", "val"):
                 name = f"{stage}/{key}" + ("_epoch" if stage == "train" and key == "loss" else "")
                 vals = [r.get(name) for r in self.rows]

@@ -144,7 +144,8 @@ def _frame_map_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
 
 
 class FrameProbabilityModel(nn.Module):
-    """Clips ``(batch, frames, 3, H, W)`` RGB in [0, 1] -> per-frame defect probability ``(batch, frames)``."""
+    """Per-frame logits -> probabilities: clips ``(batch, frames, 3, H, W)`` RGB in [0, 1], or waveforms
+    ``(batch, samples)`` for audio frame segmenters -> defect probability ``(batch, frames)``."""
 
     def __init__(self, net: nn.Module) -> None:
         super().__init__()
@@ -179,6 +180,55 @@ def _temporal_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
             "num_frames": t,
             "height": h,
             "width": w,
+            "event_tolerance_frames": int(det.get("event_tolerance_frames", 2)),
+        },
+    )
+
+
+# Seconds of audio per window when detect.py streams a file through an audio frame segmenter.
+AUDIO_FRAME_CHUNK_S = 30.0
+
+
+def _audio_with_silences(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Noise at -20 dBFS with an exact-zero span and a -70 dB span, so every dropout cue is exercised."""
+    x = (rng.standard_normal(shape) * 0.1).astype(np.float32)
+    n = shape[-1]
+    x[..., n // 5 : n // 4] = 0.0
+    x[..., n // 2 : n // 2 + n // 10] *= np.float32(10 ** (-70 / 20))
+    return x
+
+
+def _audio_frame_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
+    det = info["detector"]
+    sr, hop = int(det["sample_rate"]), int(net.hop)
+    seg = int(round(det["segment_s"] * sr))
+    return ExportSpec(
+        model=FrameProbabilityModel(net).eval(),
+        example=torch.randn(1, seg) * 0.1,
+        input_names=["waveform"],
+        output_names=["probs"],
+        dynamic_axes={"waveform": {0: "batch", 1: "samples"}, "probs": {0: "batch", 1: "frames"}},
+        parity_shapes=[(1, seg), (2, seg + seg // 2 + 77)],
+        parity_outputs=[0],
+        parity_input=_audio_with_silences,
+        sidecar={
+            "input": {
+                "name": "waveform",
+                "layout": f"(batch, samples) float32 mono in [-1, 1] at sample_rate, samples >= {net.min_samples}",
+            },
+            "output": {
+                "name": "probs",
+                "layout": "(batch, samples // frame_samples) probability that each frame is a dropout; "
+                "frame i covers samples [i * frame_samples, (i + 1) * frame_samples)",
+            },
+            "sample_rate": sr,
+            "segment_s": float(det["segment_s"]),
+            "frame_s": hop / sr,
+            "frame_samples": hop,
+            "min_samples": int(net.min_samples),
+            # Frames each side that can change an output: detect.py overlaps its windows by this much.
+            "context_frames": int(net.context_frames),
+            "chunk_s": AUDIO_FRAME_CHUNK_S,
             "event_tolerance_frames": int(det.get("event_tolerance_frames", 2)),
         },
     )
@@ -258,6 +308,7 @@ EXPORT_SPECS: dict[str, Callable[[nn.Module, dict[str, Any]], ExportSpec | dict[
     "frame_map_classifier": _frame_map_spec,
     "temporal_segmenter": _temporal_spec,
     "av_sync_pipeline": _av_sync_spec,
+    "audio_frame_segmenter": _audio_frame_spec,
 }
 
 

@@ -226,6 +226,59 @@ def run_temporal_segments(
     }
 
 
+def run_audio_frames(
+    meta: dict[str, Any], session: Any, path: Path, min_score: float, batch_size: int, **_: Any
+) -> dict[str, Any]:
+    """The file's audio at the detector's rate, one dropout probability per frame (10 ms), streamed.
+
+    Each window scores ``chunk_s`` seconds of new frames with ``context_frames`` frames of audio on
+    each side (the network's receptive half-width, about 0.57 s) and keeps only the new frames, so
+    the scores equal those of the whole file scored at once while memory stays one window. Frame
+    ``i`` covers samples ``[i * frame_samples, (i + 1) * frame_samples)``; trailing samples short of
+    a frame get no score. Runs of frames with probability >= ``min_score`` become events. Windows
+    run one at a time (``batch_size`` is not used).
+    """
+    sr, hop = int(meta["sample_rate"]), int(meta["frame_samples"])
+    context = int(meta["context_frames"])
+    step = max(1, int(round(float(meta.get("chunk_s", 30.0)) * sr / hop)))
+    min_samples = int(meta.get("min_samples", 2 * hop))
+    classes = list(meta["classes"])
+    clean = meta.get("clean_label", "clean")
+    parts: list[np.ndarray] = []
+    buffer = np.zeros(0, dtype=np.float32)
+    first = 0  # frame index of buffer[0]
+    done = 0  # frames whose score is final
+
+    def score(start: int, keep_from: int, keep_to: int, samples: np.ndarray) -> None:
+        """Score the window starting at frame ``start``; keep frames ``[keep_from, keep_to)``."""
+        window = samples if len(samples) >= min_samples else np.resize(samples, min_samples)  # tiny file
+        p = session.run(None, {"waveform": np.ascontiguousarray(window[None], dtype=np.float32)})[0][0]
+        parts.append(p[keep_from - start : keep_to - start])
+
+    for chunk in track(stream_audio(path, sr, step * hop), f"{meta['detector']}", total=None):
+        buffer = np.concatenate([buffer, chunk.reshape(-1)])
+        while first + len(buffer) // hop >= done + step + context:
+            start, end = max(0, done - context), done + step + context
+            score(start, done, done + step, buffer[(start - first) * hop : (end - first) * hop])
+            done += step
+            cut = max(0, done - context) - first
+            buffer, first = buffer[cut * hop :], first + cut
+    total = first + len(buffer) // hop
+    if total > done:
+        start = max(0, done - context)
+        score(start, done, total, buffer[(start - first) * hop :])  # the partial frame too, as whole-file
+    probs = np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)
+    labels = [classes[1] if p >= min_score else clean for p in probs]
+    return {
+        "kind": meta["kind"],
+        "classes": classes,
+        "unit_s": hop / sr,
+        "num_units": int(len(probs)),
+        "events": merge_events(labels, probs, clean, hop / sr, min_score),
+        "scores": [[round(1 - p, 4), round(p, 4)] for p in probs.tolist()],
+    }
+
+
 def onnx_scorer(meta: dict[str, Any]) -> Any:
     """A :class:`~vqa_train.avsync.pipeline.SyncScorer` over the three exported SyncNet graphs."""
     import onnxruntime as ort
@@ -318,4 +371,5 @@ RUNNERS: dict[str, Callable[..., dict[str, Any]]] = {
     "frame_map_classifier": run_frame_maps,
     "temporal_segmenter": run_temporal_segments,
     "av_sync_pipeline": run_av_sync,
+    "audio_frame_segmenter": run_audio_frames,
 }

@@ -7,13 +7,14 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from vqa_train.evaluation import audio_segments, av_clips, block_frames, temporal_clips
+from vqa_train.evaluation import audio_frames, audio_segments, av_clips, block_frames, temporal_clips
 
 EVALUATORS: dict[str, Callable[[DictConfig], dict[str, Any]]] = {
     "audio_segment_classifier": audio_segments.evaluate,
     "frame_map_classifier": block_frames.evaluate,
     "temporal_segmenter": temporal_clips.evaluate,
     "av_sync_pipeline": av_clips.evaluate,
+    "audio_frame_segmenter": audio_frames.evaluate,
 }
 
 
