@@ -179,8 +179,9 @@ def test_freeze_train_then_eval_with_baseline(tmp_path):
     for png in ("confusion_matrix.png", "confusion_matrix_baseline.png", "timeline.png"):
         assert (run / png).stat().st_size > 0, png
 
-    ecfg.real_set = str(tmp_path)
-    with pytest.raises(ValueError, match="real_set is not supported yet for temporal detectors"):
+    # real_set=DIR reads DIR/manifest.csv (tests/test_temporal_realset.py builds and scores one).
+    ecfg.real_set = str(tmp_path / "no_set")
+    with pytest.raises(FileNotFoundError, match=r"no_set/manifest.csv not found"):
         evaluate(ecfg)
 
     # Export (parity at two clip shapes), then detect on a real 2.2-s mp4 at 25 fps: 55 frames,

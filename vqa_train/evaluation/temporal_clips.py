@@ -1,6 +1,6 @@
-"""Evaluate a temporal-defect segmenter (black frames, freeze, stutter, tearing) on simulated clips.
+"""Evaluate a temporal-defect segmenter (black frames, freeze, stutter, tearing) on simulated or real clips.
 
-One report holds, on the same test clips of the simulated split:
+One report holds, on the same clips (the test split of the simulated data, or a labelled folder):
 
 - ``model``: frame-level classification report (a frame flagged when its probability > 0.5), with
   ``clip_level`` (a clip flagged when any frame is) and ``events`` (runs of flagged frames against
@@ -11,25 +11,40 @@ One report holds, on the same test clips of the simulated split:
 - ``hard_negatives``: false-positive rates of both on clean clips carrying each temporal negative;
 - ``roc_auc`` of both per frame.
 
+``real_set=DIR`` scores the clips of ``DIR/manifest.csv`` instead (``path,label,spans[,mechanism]``,
+as :mod:`synth.video.temporal_realset` writes it: ``spans`` end-exclusive frames ``start-end;...``
+at the detector's fps, empty for a clean clip). Each clip is decoded whole at the detector's fps by
+timestamp (:func:`synth.media.iter_video_frames`), resized to its height x width (INTER_AREA, as
+``detect.py`` does) and scored in one pass (the network takes any number of frames); frame labels
+come from the spans, cut to the decoded length. The baseline's threshold is still chosen on the
+simulated val split. ``hard_negatives`` is replaced by ``per_mechanism``: false-positive rates on the
+clean clips and recall on the defective ones of each ``mechanism``. Every problem with a row names
+``manifest.csv:<line>``.
+
 PNGs: the frame-level confusion matrices and a timeline of a few clips (probability vs truth).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import cv2
 import hydra
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from omegaconf import DictConfig
 
+from synth.media import MediaError, iter_video_frames
 from vqa_train.baselines import temporal_dsp
 from vqa_train.checkpoint import load_detector
+from vqa_train.data.manifest import read_manifest
 from vqa_train.evaluation.common import hard_negative_groups, sample_tags
 from vqa_train.metrics import classification_report, event_scores, spans_from_flags, sum_event_scores
 from vqa_train.plots import save_confusion
@@ -39,6 +54,9 @@ from vqa_train.utils.atomic import save_figure, write_json
 log = logging.getLogger(__name__)
 
 TIMELINE_CLIPS = 8
+ROW_KEYS = ("frame_labels", "label", "origin", "negatives", "content", "mechanism")
+SPAN_RE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+REAL_SET_KIND = "temporal_real_set"  # meta.json of synth.video.temporal_realset (records the set's fps)
 Scorer = Callable[[np.ndarray, float], tuple[np.ndarray, np.ndarray | None]]
 
 
@@ -85,6 +103,88 @@ def simulated_clips(dm: Any, split: str, size: int) -> Iterator[dict[str, Any]]:
         }
 
 
+def parse_spans(text: str, where: str) -> list[tuple[int, int]]:
+    """``start-end;start-end`` (end-exclusive frames) as spans; empty text, none. Errors name ``where``."""
+    if not text.strip():
+        return []
+    spans = []
+    for part in text.split(";"):
+        match = SPAN_RE.match(part)
+        if match is None:
+            raise ValueError(f"{where}: spans='{text}' is not start-end;start-end (frames, end exclusive)")
+        start, end = int(match[1]), int(match[2])
+        if end <= start:
+            raise ValueError(f"{where}: span {start}-{end} in spans='{text}' must end after it starts")
+        spans.append((start, end))
+    return spans
+
+
+def real_clips(
+    root: str, classes: list[str], fps: float, height: int, width: int
+) -> tuple[int, Iterator[dict[str, Any]]]:
+    """The clips of a labelled folder: rows, labels and spans checked now, clips decoded lazily."""
+    manifest, rows = read_manifest(root, classes, required=("path", "label"))
+    clean, positive = classes
+    _check_set_fps(Path(root), fps)
+    checked = []
+    for row in rows:
+        where = f"{manifest}:{row.line}"
+        if row.start_s is not None or row.end_s is not None:
+            raise ValueError(f"{where}: start_s/end_s are not supported for temporal clips; cut the clip")
+        extra = dict(row.extra)
+        spans = parse_spans(extra.get("spans", ""), where)
+        if row.label == positive and not spans:
+            raise ValueError(
+                f"{where}: a '{positive}' clip needs spans (start-end;... frames at {fps:g} fps)"
+            )
+        if row.label == clean and spans:
+            raise ValueError(f"{where}: a '{clean}' clip has no spans, got spans='{extra['spans']}'")
+        checked.append((row, spans, extra.get("mechanism") or "unspecified"))
+
+    def clips() -> Iterator[dict[str, Any]]:
+        for row, spans, mechanism in checked:
+            try:
+                frames = [
+                    cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
+                    for _, frame in iter_video_frames(row.path, fps=fps)
+                ]
+            except MediaError as exc:
+                raise MediaError(f"{manifest}:{row.line}: {exc}") from None
+            clip = np.ascontiguousarray(np.stack(frames))
+            frame_labels = np.zeros(len(clip), dtype=np.uint8)
+            for start, end in spans:
+                frame_labels[start:end] = 1  # spans past the decoded end are cut
+            if spans and not frame_labels.any():
+                log.warning(
+                    "%s:%d: every span lies past the %d decoded frames", manifest, row.line, len(clip)
+                )
+            yield {
+                "clip": clip,
+                "frame_labels": frame_labels,
+                "label": row.label,
+                "origin": {"row": row.line, "path": str(row.path)},
+                "negatives": [],
+                "content": "",
+                "mechanism": mechanism,
+            }
+
+    return len(checked), clips()
+
+
+def _check_set_fps(root: Path, fps: float) -> None:
+    """A set built by synth.video.temporal_realset records its fps: spans are frames at that rate."""
+    try:
+        meta = json.loads((root / "meta.json").read_text(encoding="utf-8"))
+        built = float(meta["arguments"]["fps"]) if meta.get("kind") == REAL_SET_KIND else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return
+    if built is not None and abs(built - fps) > 1e-6:
+        raise ValueError(
+            f"real_set: {root} was built at {built:g} fps (its spans are frames at that rate), the detector "
+            f"runs at {fps:g} fps; rebuild it with --fps {fps:g}"
+        )
+
+
 @torch.inference_mode()
 def _model_probs(net: torch.nn.Module, clips: list[np.ndarray]) -> np.ndarray:
     batch = np.stack(clips).transpose(0, 1, 4, 2, 3)  # (B, T, 3, H, W)
@@ -115,7 +215,7 @@ def _score(
         pending.clear()
 
     for item in track(items, desc, total=total):
-        row = {k: item[k] for k in ("frame_labels", "label", "origin", "negatives", "content")}
+        row = {k: item[k] for k in ROW_KEYS if k in item}
         if scorer is not None:
             t0 = time.perf_counter()
             row["dsp_score"], row["dsp_flags"] = scorer(item["clip"], fps)
@@ -153,8 +253,6 @@ def _levels(
 
 
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
-    if cfg.get("real_set"):
-        raise ValueError("real_set is not supported yet for temporal detectors")
     out_dir = Path(cfg.paths.output_dir)
     net, info = load_detector(cfg.ckpt_path)
     det = info["detector"]
@@ -166,6 +264,10 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     clean, positive = classes
     tolerance = int(det.get("event_tolerance_frames", 2))
     batch_size = int(cfg.batch_size)
+    real, real_fps = None, float(det.get("fps", cfg.detector.fps))
+    if cfg.get("real_set"):  # the manifest is checked before any work
+        height, width = int(det.get("height", cfg.detector.height)), int(det.get("width", cfg.detector.width))
+        real = real_clips(str(cfg.real_set), classes, real_fps, height, width)
     dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
     fps = dm.fps
 
@@ -181,16 +283,22 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         except ValueError as exc:  # e.g. a val split too small to hold both classes
             skipped, scorer = f"baseline not fitted on val: {exc}", None
 
-    total = dm.sizes["test"]
-    rows, seconds = _score(
-        net, scorer, simulated_clips(dm, "test", total), total, fps, batch_size, "scoring clips"
-    )
+    if real is None:
+        total = dm.sizes["test"]
+        rows, seconds = _score(
+            net, scorer, simulated_clips(dm, "test", total), total, fps, batch_size, "scoring clips"
+        )
+        source: dict[str, Any] = {"simulated_split": "test", "seed": int(cfg.data.seed)}
+    else:  # whole clips of any length, one at a time
+        total, items = real
+        fps = real_fps
+        rows, seconds = _score(net, scorer, items, total, fps, 1, "scoring real clips")
+        source = {"source": {"real_set": str(cfg.real_set)}, "baseline_fitted_on": "simulated val split"}
     model_flags = [r["prob"] > 0.5 for r in rows]
     report: dict[str, Any] = {
         "detector": det["name"],
         "ckpt_path": str(cfg.ckpt_path),
-        "simulated_split": "test",
-        "seed": int(cfg.data.seed),
+        **source,
         "num_clips": len(rows),
         "fps": fps,
         "event_tolerance_frames": tolerance,
@@ -214,7 +322,10 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     elif skipped:
         report["dsp_baseline_skipped"] = skipped
     report["roc_auc"] = _aucs(np.concatenate([r["frame_labels"] for r in rows]), scores)
-    report["hard_negatives"] = _hard_negative_fpr(rows, clean, model_flags, dsp_flags)
+    if real is None:
+        report["hard_negatives"] = _hard_negative_fpr(rows, clean, model_flags, dsp_flags)
+    else:
+        report["per_mechanism"] = _per_mechanism(rows, clean, tolerance, model_flags, dsp_flags)
     report["seconds_per_clip"] = seconds
     report["errors"] = [
         {**r["origin"], "label": r["label"], "max_prob": round(float(r["prob"].max()), 5)}
@@ -269,6 +380,39 @@ def _hard_negative_fpr(
     return out
 
 
+def _per_mechanism(
+    rows: list[dict], clean: str, tolerance: int, model: list[np.ndarray], dsp: list[np.ndarray] | None
+) -> dict[str, Any]:
+    """Per ``mechanism``: flagged frames and clips of its clean clips; frame, clip, event recall of others."""
+    out: dict[str, Any] = {}
+    for mechanism in sorted({r["mechanism"] for r in rows}):
+        negative = [i for i, r in enumerate(rows) if r["mechanism"] == mechanism and r["label"] == clean]
+        positive = [i for i, r in enumerate(rows) if r["mechanism"] == mechanism and r["label"] != clean]
+        entry: dict[str, Any] = {"clean_clips": len(negative), "defect_clips": len(positive)}
+        for name, flags in (("model", model), ("dsp_baseline", dsp)):
+            if flags is None:
+                continue
+            if negative:
+                entry[f"fpr_frames_{name}"] = float(np.mean(np.concatenate([flags[i] for i in negative])))
+                entry[f"fpr_clips_{name}"] = float(np.mean([flags[i].any() for i in negative]))
+            if positive:
+                truth = np.concatenate([rows[i]["frame_labels"] for i in positive]).astype(bool)
+                pred = np.concatenate([flags[i] for i in positive]).astype(bool)
+                entry[f"recall_frames_{name}"] = float(pred[truth].mean()) if truth.any() else None
+                entry[f"recall_clips_{name}"] = float(np.mean([flags[i].any() for i in positive]))
+                events = sum_event_scores(
+                    [
+                        event_scores(
+                            spans_from_flags(flags[i]), spans_from_flags(rows[i]["frame_labels"]), tolerance
+                        )
+                        for i in positive
+                    ]
+                )
+                entry[f"event_recall_{name}"] = events["recall"]
+        out[mechanism] = entry
+    return out
+
+
 def _timeline(
     rows: list[dict],
     model: list[np.ndarray],
@@ -298,9 +442,13 @@ def _timeline(
         ax.axhline(0.5, color="grey", lw=0.5, ls=":")
         ax.set_ylim(-0.05, 1.1)
         origin = r["origin"]
-        negs = ",".join(r["negatives"]) or "-"
+        if "split" in origin:
+            negs = ",".join(r["negatives"]) or "-"
+            title = f"{origin['split']}#{origin['index']} truth {r['label']} (negatives: {negs})"
+        else:  # a real clip: its manifest row and mechanism
+            title = f"row {origin['row']} {Path(origin['path']).name} truth {r['label']} ({r['mechanism']})"
         ax.set_title(
-            f"{origin['split']}#{origin['index']} truth {r['label']} (negatives: {negs})",
+            title,
             fontsize=8,
             color="red" if i in wrong else "black",
         )
