@@ -52,6 +52,7 @@ from synth.av.io import AAC_SAMPLE_RATES, AVInfo, load_av_clip, probe_av, write_
 from synth.av.offset import LABELS, sync_label
 from synth.folders import VIDEO_EXTENSIONS
 from synth.media import MediaError, MediaWarning
+from synth.sets import check_target, publish
 
 SET_KIND = "av_offset_real_set"
 SET_VERSION = 1
@@ -184,7 +185,7 @@ def build_real_offset_set(
     }
     _check_arguments(arguments)
     out = Path(out)
-    _check_target(out, overwrite)
+    check_target(out, overwrite, SET_KIND, "A/V offset set", "meta.json")
     sources, skipped = find_sources(folder, arguments["clip_seconds"], exclude=out)
     if not sources:
         raise ValueError(
@@ -195,7 +196,7 @@ def build_real_offset_set(
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
         _build(staging, sources, skipped, arguments, progress)
-        _publish(staging, out)
+        publish(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -302,42 +303,6 @@ def _build(
         "skipped": skipped,
     }
     (root / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-
-
-def _check_target(out: Path, overwrite: bool) -> None:
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise FileExistsError(f"{out}: exists and is not a folder")
-    if not any(out.iterdir()):
-        return
-    if not _is_offset_set(out):
-        raise FileExistsError(f"{out}: folder is not empty and holds no A/V offset set; choose another --out")
-    if not overwrite:
-        raise FileExistsError(
-            f"{out}: an A/V offset set is already there (pass overwrite / --overwrite to replace it)"
-        )
-
-
-def _is_offset_set(folder: Path) -> bool:
-    try:
-        return json.loads((folder / "meta.json").read_text(encoding="utf-8")).get("kind") == SET_KIND
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
-def _publish(staging: Path, out: Path) -> None:
-    """Move the finished set into place; an earlier set is replaced only once the new one is complete."""
-    old = None
-    if out.exists():
-        if any(out.iterdir()):
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, old / "set")
-        else:
-            out.rmdir()
-    os.replace(staging, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------- CLI

@@ -46,6 +46,8 @@ import av
 import cv2
 import numpy as np
 
+from synth.sets import check_target, publish
+
 SET_KIND = "block_corruption_real_set"
 SET_VERSION = 1
 LABELS = ("clean", "corrupted")
@@ -440,12 +442,12 @@ def build_real_set(
     """
     config = config or RealSetConfig()
     out_dir = Path(out_dir)
-    _check_target(out_dir, overwrite)
+    check_target(out_dir, overwrite, SET_KIND, "real set", "summary.json")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     try:
         summary = _build(staging, clips, int(seed), config, total, progress, source or {})
-        _publish(staging, out_dir)
+        publish(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -588,42 +590,6 @@ Corrupted area ratio: {json.dumps(dist)}.
 
 def _choices(values: Sequence[int], word: str = "or") -> str:
     return f" {word} ".join(str(v) for v in values)
-
-
-def _check_target(out_dir: Path, overwrite: bool) -> None:
-    if not out_dir.exists():
-        return
-    if not out_dir.is_dir():
-        raise FileExistsError(f"{out_dir}: exists and is not a folder")
-    if not any(out_dir.iterdir()):
-        return
-    if not _is_real_set(out_dir):
-        raise FileExistsError(f"{out_dir}: folder is not empty and holds no real set; choose another --out")
-    if not overwrite:
-        raise FileExistsError(
-            f"{out_dir}: a real set is already there (pass overwrite / --overwrite to replace it)"
-        )
-
-
-def _is_real_set(folder: Path) -> bool:
-    try:
-        return json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("kind") == SET_KIND
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
-def _publish(staging: Path, out_dir: Path) -> None:
-    """Move the finished set into place; an earlier set there is replaced only once the new one is complete."""
-    old = None
-    if out_dir.exists():
-        if any(out_dir.iterdir()):
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            os.replace(out_dir, old / "set")
-        else:
-            out_dir.rmdir()
-    os.replace(staging, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_png(path: Path, image: np.ndarray) -> None:

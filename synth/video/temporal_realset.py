@@ -68,6 +68,7 @@ import cv2
 import numpy as np
 
 from synth.core import ClipMeta, integer, uniform
+from synth.sets import check_target, publish
 from synth.video.temporal import Freeze, Stutter, log_uniform, pick, place_spans, seconds_to_frames
 from synth.video.temporal_negatives import TemporalNegatives
 
@@ -631,12 +632,12 @@ def build_temporal_real_set(
     if folder is not None:
         video_paths(folder)  # a missing or empty folder fails before any work
     out = Path(out)
-    _check_target(out, overwrite)
+    check_target(out, overwrite, SET_KIND, "temporal real set", "meta.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
         _build(staging, arguments, config, progress)
-        _publish(staging, out)
+        publish(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -732,44 +733,6 @@ def _build(root: Path, a: dict[str, Any], config: TemporalRealSetConfig, progres
 
 def format_spans(spans: Sequence[tuple[int, int]]) -> str:
     return ";".join(f"{int(s)}-{int(e)}" for s, e in spans)
-
-
-def _check_target(out: Path, overwrite: bool) -> None:
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise FileExistsError(f"{out}: exists and is not a folder")
-    if not any(out.iterdir()):
-        return
-    if not _is_temporal_set(out):
-        raise FileExistsError(
-            f"{out}: folder is not empty and holds no temporal real set; choose another --out"
-        )
-    if not overwrite:
-        raise FileExistsError(
-            f"{out}: a temporal real set is already there (pass overwrite / --overwrite to replace it)"
-        )
-
-
-def _is_temporal_set(folder: Path) -> bool:
-    try:
-        return json.loads((folder / "meta.json").read_text(encoding="utf-8")).get("kind") == SET_KIND
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
-def _publish(staging: Path, out: Path) -> None:
-    """Move the finished set into place; an earlier set is replaced only once the new one is complete."""
-    old = None
-    if out.exists():
-        if any(out.iterdir()):
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, old / "set")
-        else:
-            out.rmdir()
-    os.replace(staging, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------------------------- CLI
