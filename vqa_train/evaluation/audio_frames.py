@@ -34,23 +34,19 @@ from pathlib import Path
 from typing import Any
 
 import hydra
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from omegaconf import DictConfig
 
 from vqa_train.baselines.temporal_dsp import TemporalDSPBaseline, silencedetect_audio
 from vqa_train.checkpoint import load_detector
+from vqa_train.evaluation.common import frame_aucs, frame_levels, frame_timeline
 from vqa_train.metrics import (
     balanced_accuracy,
-    classification_report,
-    event_scores,
-    spans_from_flags,
-    sum_event_scores,
 )
 from vqa_train.plots import save_confusion
 from vqa_train.progress import track
-from vqa_train.utils.atomic import save_figure, write_json
+from vqa_train.utils.atomic import write_json
 
 log = logging.getLogger(__name__)
 
@@ -194,25 +190,7 @@ def _levels(
     rows: list[dict[str, Any]], flags: list[np.ndarray], classes: list[str], tolerance: int, hop: int, sr: int
 ) -> dict[str, Any]:
     """Frame-level report with ``clip_level`` (segments), ``events`` and per-span recall."""
-    clean, positive = classes
-    truth = np.concatenate([r["frame_labels"] for r in rows])
-    pred = np.concatenate(flags).astype(bool)
-
-    def named(values: np.ndarray) -> list[str]:
-        return np.where(values, positive, clean).tolist()
-
-    segment_pred = np.array([f.any() for f in flags])
-    return {
-        **classification_report(named(truth), named(pred), classes),
-        "clip_level": classification_report([r["label"] for r in rows], named(segment_pred), classes),
-        "events": sum_event_scores(
-            [
-                event_scores(spans_from_flags(f), spans_from_flags(r["frame_labels"]), tolerance)
-                for r, f in zip(rows, flags)
-            ]
-        ),
-        **_span_recall(rows, flags, hop, tolerance, sr),
-    }
+    return {**frame_levels(rows, flags, classes, tolerance), **_span_recall(rows, flags, hop, tolerance, sr)}
 
 
 def _clean_fpr_by_content(
@@ -307,7 +285,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         scores["dsp_baseline_peak_level"] = -np.concatenate([r["peak_db"] for r in rows])
     elif skipped:
         report["dsp_baseline_skipped"] = skipped
-    report["roc_auc"] = _aucs(truth, scores)
+    report["roc_auc"] = frame_aucs(truth, scores)
     report["clean_fpr_by_content"] = _clean_fpr_by_content(rows, clean, model_flags, dsp_flags)
     report["seconds_per_segment"] = seconds
     report["errors"] = [
@@ -333,60 +311,16 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
                 out_dir / file,
                 title=f"{name}: balanced accuracy {rep['balanced_accuracy']:.4f}",
             )
-    _timeline(rows, model_flags, dsp_flags, positive, hop / sr, out_dir / "timeline.png")
+    frame_timeline(
+        rows,
+        model_flags,
+        dsp_flags,
+        positive,
+        out_dir / "timeline.png",
+        lambda r: f"{r['origin']['split']}#{r['origin']['index']} truth {r['label']} ({r['content']})",
+        frame_s=hop / sr,
+        count=TIMELINE_SEGMENTS,
+    )
     write_json(out_dir / "metrics.json", report)
     log.info("wrote %s", out_dir / "metrics.json")
     return report
-
-
-def _aucs(labels: np.ndarray, scores: dict[str, np.ndarray]) -> dict[str, float] | None:
-    """Frame-level ROC AUC of each score; None when only one class is present."""
-    from sklearn.metrics import roc_auc_score
-
-    y = np.asarray(labels).astype(int)
-    if y.min() == y.max():
-        return None
-    return {k: float(roc_auc_score(y, v)) for k, v in scores.items()}
-
-
-def _timeline(
-    rows: list[dict[str, Any]],
-    model: list[np.ndarray],
-    dsp: list[np.ndarray] | None,
-    positive: str,
-    frame_s: float,
-    path: Path,
-) -> None:
-    """Per-frame probability against the truth for a few segments: errors first, then each class."""
-    wrong = [i for i, f in enumerate(model) if bool(f.any()) != (rows[i]["label"] == positive)]
-    pos = [i for i, r in enumerate(rows) if r["label"] == positive and i not in wrong]
-    neg = [i for i, r in enumerate(rows) if r["label"] != positive and i not in wrong]
-    third = TIMELINE_SEGMENTS // 3
-    chosen = sorted(wrong[:third] + pos[: TIMELINE_SEGMENTS - third - min(len(wrong), third)] + neg[:third])
-    if not chosen:
-        return
-    fig, axes = plt.subplots(len(chosen), 1, figsize=(9, 1.4 * len(chosen)), squeeze=False)
-    for ax, i in zip(axes[:, 0], chosen):
-        r = rows[i]
-        t = np.arange(len(r["prob"])) * frame_s
-        ax.fill_between(t, 0, r["frame_labels"], step="post", color="tab:orange", alpha=0.35, label="truth")
-        ax.plot(t, r["prob"], color="tab:blue", lw=1, label="model p")
-        if dsp is not None:
-            hit = np.flatnonzero(dsp[i]) * frame_s
-            ax.plot(
-                hit, np.full(len(hit), 1.05), ls="none", marker="|", color="tab:red", ms=4, label="baseline"
-            )
-        ax.axhline(0.5, color="grey", lw=0.5, ls=":")
-        ax.set_ylim(-0.05, 1.12)
-        origin = r["origin"]
-        ax.set_title(
-            f"{origin['split']}#{origin['index']} truth {r['label']} ({r['content']})",
-            fontsize=8,
-            color="red" if i in wrong else "black",
-        )
-        ax.tick_params(labelsize=7)
-    axes[0, 0].legend(fontsize=7, loc="upper right", ncol=3)
-    axes[-1, 0].set_xlabel("time (s)")
-    fig.tight_layout()
-    save_figure(fig, path, dpi=80)
-    plt.close(fig)

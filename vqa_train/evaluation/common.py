@@ -1,11 +1,18 @@
-"""Pieces every evaluator shares: how a synthetic sample is tagged, and how clean samples are
-grouped by the hard negatives and content they carry (for per-kind false-positive rates)."""
+"""Pieces evaluators share: how a synthetic sample is tagged, how clean samples are grouped by the
+hard negatives and content they carry (for per-kind false-positive rates), and the frame-level
+report, ROC AUCs and timeline plot of per-frame segmenters (temporal video and audio dropouts)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from synth.core import Target
+from vqa_train.metrics import classification_report, event_scores, spans_from_flags, sum_event_scores
+from vqa_train.utils.atomic import save_figure
 
 
 def sample_tags(target: Target) -> dict[str, Any]:
@@ -35,3 +42,87 @@ def hard_negative_groups(
         for k in keys:
             groups.setdefault(k, []).append(i)
     return dict(sorted(groups.items()))
+
+
+# --------------------------------------------------------------- per-frame segmenters (video and audio)
+
+
+def frame_levels(
+    rows: list[dict[str, Any]], flags: list[np.ndarray], classes: list[str], tolerance: int
+) -> dict[str, Any]:
+    """Frame-level report of per-sample frame flags, with ``clip_level`` (a sample is flagged when any
+    frame is) and ``events`` (runs of flags against true spans, ``tolerance`` frames of slack)."""
+    clean, positive = classes
+    truth = np.concatenate([r["frame_labels"] for r in rows]).astype(bool)
+    pred = np.concatenate(flags).astype(bool)
+
+    def named(values: np.ndarray) -> list[str]:
+        return np.where(values, positive, clean).tolist()
+
+    clip_pred = np.array([f.any() for f in flags])
+    return {
+        **classification_report(named(truth), named(pred), classes),
+        "clip_level": classification_report([r["label"] for r in rows], named(clip_pred), classes),
+        "events": sum_event_scores(
+            [
+                event_scores(spans_from_flags(f), spans_from_flags(r["frame_labels"]), tolerance)
+                for r, f in zip(rows, flags)
+            ]
+        ),
+    }
+
+
+def frame_aucs(labels: np.ndarray, scores: dict[str, np.ndarray]) -> dict[str, float] | None:
+    """Frame-level ROC AUC of each score; None when only one class is present."""
+    from sklearn.metrics import roc_auc_score
+
+    y = np.asarray(labels).astype(int)
+    if y.min() == y.max():
+        return None
+    return {k: float(roc_auc_score(y, v)) for k, v in scores.items()}
+
+
+def frame_timeline(
+    rows: list[dict[str, Any]],
+    model: list[np.ndarray],
+    dsp: list[np.ndarray] | None,
+    positive: str,
+    path: Path,
+    title: Callable[[dict[str, Any]], str],
+    frame_s: float | None = None,
+    count: int = 8,
+) -> None:
+    """Per-frame probability against the truth for ``count`` samples: errors first, then each class.
+
+    The x axis is in frames, or in seconds with ``frame_s``; ``title`` names a sample's panel.
+    """
+    import matplotlib.pyplot as plt
+
+    wrong = [i for i, f in enumerate(model) if bool(f.any()) != (rows[i]["label"] == positive)]
+    pos = [i for i, r in enumerate(rows) if r["label"] == positive and i not in wrong]
+    neg = [i for i, r in enumerate(rows) if r["label"] != positive and i not in wrong]
+    third = count // 3
+    chosen = sorted(wrong[:third] + pos[: count - third - min(len(wrong), third)] + neg[:third])
+    if not chosen:
+        return
+    scale = 1.0 if frame_s is None else frame_s
+    fig, axes = plt.subplots(len(chosen), 1, figsize=(9, 1.4 * len(chosen)), squeeze=False)
+    for ax, i in zip(axes[:, 0], chosen):
+        r = rows[i]
+        t = np.arange(len(r["prob"])) * scale
+        ax.fill_between(t, 0, r["frame_labels"], step="mid", color="tab:orange", alpha=0.35, label="truth")
+        ax.plot(t, r["prob"], color="tab:blue", lw=1, label="model p")
+        if dsp is not None:
+            hit = np.flatnonzero(dsp[i]) * scale
+            ax.plot(
+                hit, np.full(len(hit), 1.05), ls="none", marker="|", color="tab:red", ms=4, label="baseline"
+            )
+        ax.axhline(0.5, color="grey", lw=0.5, ls=":")
+        ax.set_ylim(-0.05, 1.12)
+        ax.set_title(title(r), fontsize=8, color="red" if i in wrong else "black")
+        ax.tick_params(labelsize=7)
+    axes[0, 0].legend(fontsize=7, loc="upper right", ncol=3)
+    axes[-1, 0].set_xlabel("frame" if frame_s is None else "time (s)")
+    fig.tight_layout()
+    save_figure(fig, path, dpi=80)
+    plt.close(fig)

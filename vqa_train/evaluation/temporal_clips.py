@@ -36,7 +36,6 @@ from typing import Any
 
 import cv2
 import hydra
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from omegaconf import DictConfig
@@ -45,11 +44,17 @@ from synth.media import MediaError, iter_video_frames
 from vqa_train.baselines import temporal_dsp
 from vqa_train.checkpoint import load_detector
 from vqa_train.data.manifest import read_manifest
-from vqa_train.evaluation.common import hard_negative_groups, sample_tags
-from vqa_train.metrics import classification_report, event_scores, spans_from_flags, sum_event_scores
+from vqa_train.evaluation.common import (
+    frame_aucs,
+    frame_levels,
+    frame_timeline,
+    hard_negative_groups,
+    sample_tags,
+)
+from vqa_train.metrics import event_scores, spans_from_flags, sum_event_scores
 from vqa_train.plots import save_confusion
 from vqa_train.progress import track
-from vqa_train.utils.atomic import save_figure, write_json
+from vqa_train.utils.atomic import write_json
 
 log = logging.getLogger(__name__)
 
@@ -228,30 +233,6 @@ def _score(
     return rows, {k: v / max(len(rows), 1) for k, v in seconds.items()}
 
 
-def _levels(
-    rows: list[dict[str, Any]], flags: list[np.ndarray], classes: list[str], tolerance: int
-) -> dict[str, Any]:
-    """Frame-level report, with ``clip_level`` and ``events`` reports, of per-clip frame flags."""
-    clean, positive = classes
-    truth = np.concatenate([r["frame_labels"] for r in rows]).astype(bool)
-    pred = np.concatenate(flags).astype(bool)
-
-    def named(values: np.ndarray) -> list[str]:
-        return np.where(values, positive, clean).tolist()
-
-    clip_pred = np.array([f.any() for f in flags])
-    return {
-        **classification_report(named(truth), named(pred), classes),
-        "clip_level": classification_report([r["label"] for r in rows], named(clip_pred), classes),
-        "events": sum_event_scores(
-            [
-                event_scores(spans_from_flags(f), spans_from_flags(r["frame_labels"]), tolerance)
-                for r, f in zip(rows, flags)
-            ]
-        ),
-    }
-
-
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
     out_dir = Path(cfg.paths.output_dir)
     net, info = load_detector(cfg.ckpt_path)
@@ -302,7 +283,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         "num_clips": len(rows),
         "fps": fps,
         "event_tolerance_frames": tolerance,
-        "model": _levels(rows, model_flags, classes, tolerance),
+        "model": frame_levels(rows, model_flags, classes, tolerance),
     }
     scores: dict[str, np.ndarray] = {"model": np.concatenate([r["prob"] for r in rows])}
     dsp_flags: list[np.ndarray] | None = None
@@ -310,18 +291,18 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         dsp_flags = [baseline.predict(r["dsp_score"]) for r in rows]
         report["dsp_baseline"] = {
             "name": baseline_name,
-            **_levels(rows, dsp_flags, classes, tolerance),
+            **frame_levels(rows, dsp_flags, classes, tolerance),
             **baseline.to_dict(),
         }
         if rows[0]["dsp_flags"] is not None:
             own = [np.asarray(r["dsp_flags"], dtype=bool) for r in rows]
-            report["dsp_baseline"]["ffmpeg_flags"] = _levels(rows, own, classes, tolerance)
+            report["dsp_baseline"]["ffmpeg_flags"] = frame_levels(rows, own, classes, tolerance)
         sign = 1.0 if baseline.higher_is_defect else -1.0
         s = sign * np.concatenate([r["dsp_score"] for r in rows])
         scores["dsp_baseline"] = np.where(np.isfinite(s), s, np.nanmin(s) - 1 if np.isfinite(s).any() else 0)
     elif skipped:
         report["dsp_baseline_skipped"] = skipped
-    report["roc_auc"] = _aucs(np.concatenate([r["frame_labels"] for r in rows]), scores)
+    report["roc_auc"] = frame_aucs(np.concatenate([r["frame_labels"] for r in rows]), scores)
     if real is None:
         report["hard_negatives"] = _hard_negative_fpr(rows, clean, model_flags, dsp_flags)
     else:
@@ -345,20 +326,12 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
                 out_dir / file,
                 title=f"{name}: balanced accuracy {rep['balanced_accuracy']:.4f}",
             )
-    _timeline(rows, model_flags, dsp_flags, positive, out_dir / "timeline.png")
+    frame_timeline(
+        rows, model_flags, dsp_flags, positive, out_dir / "timeline.png", _panel_title, count=TIMELINE_CLIPS
+    )
     write_json(out_dir / "metrics.json", report)
     log.info("wrote %s", out_dir / "metrics.json")
     return report
-
-
-def _aucs(labels: np.ndarray, scores: dict[str, np.ndarray]) -> dict[str, float] | None:
-    """Frame-level ROC AUC of each score; None when only one class is present."""
-    from sklearn.metrics import roc_auc_score
-
-    y = np.asarray(labels).astype(int)
-    if y.min() == y.max():
-        return None
-    return {k: float(roc_auc_score(y, v)) for k, v in scores.items()}
 
 
 def _hard_negative_fpr(
@@ -413,48 +386,9 @@ def _per_mechanism(
     return out
 
 
-def _timeline(
-    rows: list[dict],
-    model: list[np.ndarray],
-    dsp: list[np.ndarray] | None,
-    positive: str,
-    path: Path,
-) -> None:
-    """Per-frame probability against the truth for a few clips: errors first, then each class."""
-    wrong = [i for i, f in enumerate(model) if bool(f.any()) != (rows[i]["label"] == positive)]
-    pos = [i for i, r in enumerate(rows) if r["label"] == positive and i not in wrong]
-    neg = [i for i, r in enumerate(rows) if r["label"] != positive and i not in wrong]
-    third = TIMELINE_CLIPS // 3
-    chosen = sorted(wrong[:third] + pos[: TIMELINE_CLIPS - third - min(len(wrong), third)] + neg[:third])
-    if not chosen:
-        return
-    fig, axes = plt.subplots(len(chosen), 1, figsize=(8, 1.4 * len(chosen)), squeeze=False, sharex=False)
-    for ax, i in zip(axes[:, 0], chosen):
-        r = rows[i]
-        t = np.arange(len(r["prob"]))
-        ax.fill_between(t, 0, r["frame_labels"], step="mid", color="tab:orange", alpha=0.35, label="truth")
-        ax.plot(t, r["prob"], color="tab:blue", marker=".", lw=1, label="model p")
-        if dsp is not None:
-            hit = np.flatnonzero(dsp[i])
-            ax.plot(
-                hit, np.full(len(hit), 1.0), ls="none", marker="x", color="tab:red", ms=4, label="baseline"
-            )
-        ax.axhline(0.5, color="grey", lw=0.5, ls=":")
-        ax.set_ylim(-0.05, 1.1)
-        origin = r["origin"]
-        if "split" in origin:
-            negs = ",".join(r["negatives"]) or "-"
-            title = f"{origin['split']}#{origin['index']} truth {r['label']} (negatives: {negs})"
-        else:  # a real clip: its manifest row and mechanism
-            title = f"row {origin['row']} {Path(origin['path']).name} truth {r['label']} ({r['mechanism']})"
-        ax.set_title(
-            title,
-            fontsize=8,
-            color="red" if i in wrong else "black",
-        )
-        ax.tick_params(labelsize=7)
-    axes[0, 0].legend(fontsize=7, loc="upper right", ncol=3)
-    axes[-1, 0].set_xlabel("frame")
-    fig.tight_layout()
-    save_figure(fig, path, dpi=80)
-    plt.close(fig)
+def _panel_title(r: dict[str, Any]) -> str:
+    origin = r["origin"]
+    if "split" in origin:
+        negs = ",".join(r["negatives"]) or "-"
+        return f"{origin['split']}#{origin['index']} truth {r['label']} (negatives: {negs})"
+    return f"row {origin['row']} {Path(origin['path']).name} truth {r['label']} ({r['mechanism']})"
