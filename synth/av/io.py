@@ -53,7 +53,6 @@ from synth.media import (
     _MonoResampler,
     _reason,
 )
-from vqa_train.utils.atomic import atomic_path
 
 X264_PRESET = "veryfast"
 VIDEO_TIME_BASE = Fraction(1, 90000)  # time base of written video packets: delays exact to 11 us
@@ -517,6 +516,8 @@ def write_av_clip(
         frames = np.pad(frames, pad, mode="edge")
     audio = np.clip(np.nan_to_num(audio.astype(np.float32)), -1.0, 1.0)
     path = Path(path)
+    from vqa_train.utils.atomic import atomic_path  # synth imports nothing of vqa_train at load time
+
     with atomic_path(path) as tmp:
         _write_mp4(tmp, frames, fps, audio, sample_rate, float(audio_delay_s), float(video_delay_s), crf)
     return path

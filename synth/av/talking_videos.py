@@ -18,8 +18,6 @@ from pathlib import Path
 from synth.av.io import write_av_clip
 from synth.av.offset import AVOffset
 from synth.av.synthesizer import AVSyncSynth
-from vqa_train.progress import track
-from vqa_train.utils.atomic import write_json
 
 KINDS = {"single": 0.6, "multi": 0.2, "cut": 0.2}
 
@@ -46,6 +44,9 @@ def write_talking_videos(
         width=width,
         kind_weights=KINDS,
     )
+    from vqa_train.progress import track
+    from vqa_train.utils.atomic import write_json
+
     paths, meta = [], []
     for i in track(range(videos), "talking videos", total=videos):
         clip = synth.clip("test", i)

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Real-mechanism sets for the temporal presets and their evaluation (numbers in experiments/temporal/README.md).
+#   bash experiments/temporal/run_real_sets.sh      # uses the checkpoints under logs/bench/<preset>/train
+# Each set: 60 clips of 4 s at 25 fps (144x256), half clean, from held-out procedural content; every clip
+# goes through a libx264 + AAC encode and FFmpeg decode (synth/video/temporal_realset.py).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=${PY:-.venv/bin/python}
+RESULTS=experiments/temporal/results
+mkdir -p "$RESULTS"
+for pair in black_frames:black freeze:freeze stutter:stutter; do
+  preset=${pair%%:*}; defect=${pair##*:}
+  SET=data/real/temporal_$defect
+  [ -f "$SET/manifest.csv" ] || "$PY" -m synth.video.temporal_realset --out "$SET" --defect "$defect" --clips 60 --seed 11
+  CKPT=$(ls logs/bench/$preset/train/checkpoints/best-*.ckpt | head -1)
+  "$PY" eval.py "detector=$preset" "ckpt_path=$CKPT" "real_set=$SET" "hydra.run.dir=logs/bench/$preset/eval_real"
+  cp "logs/bench/$preset/eval_real/metrics.json" "$RESULTS/${preset}_eval_real_set.json"
+done
