@@ -316,3 +316,12 @@ def test_train_on_a_folder_of_own_videos(tmp_path):
     )
     with pytest.raises(ValueError, match="give real_set=DIR"):
         evaluate(ecfg)
+
+
+def test_short_tracks_do_not_vote(in_sync_clip) -> None:
+    pipe = SyncPipeline(
+        oracle_scorer(), PipelineConfig(min_confidence=0.05, min_track_frames=40, min_vote_frames=101)
+    )
+    verdict = pipe(in_sync_clip.frames, in_sync_clip.audio)
+    assert verdict.label == "inconclusive" and verdict.offset_ms is not None
+    assert "too short to judge" in verdict.tracks[0].reason

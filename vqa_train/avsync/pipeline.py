@@ -13,8 +13,11 @@ Input is a clip already on one timeline at 25 fps with 16 kHz mono sound (files 
    ``d`` in ``+-max_offset_frames`` the track's distance is the mean over its 5-frame windows
    of the distance to the sound ``d`` frames later. The track's offset is the ``d`` of the
    minimum (``> 0``: audio lags), its confidence the median minus the minimum of that curve;
-6. a track with confidence ``>= min_confidence`` votes in_sync when its offset lies in the
-   tolerance ``[-lead, +lag]`` ms, else out_of_sync. The clip is the majority vote; it is
+6. a track of at least ``min_vote_frames`` frames (a shorter curve averages too few windows to be
+   trusted: in the first real-offset measurement, 13-19-frame tracks of false detections on the
+   background reached confidence 0.36 and outvoted the speaker) with confidence
+   ``>= min_confidence`` votes in_sync when its offset lies in the tolerance ``[-lead, +lag]`` ms,
+   else out_of_sync. The clip is the majority vote; it is
    ``inconclusive`` when no track votes (no face track, or none confident: faces that do not
    speak) or on a tie. Every answer carries its reasons and the time of each stage.
 
@@ -46,6 +49,7 @@ WINDOW = 5  # frames per SyncNet window
 class PipelineConfig:
     min_confidence: float = 0.15
     min_track_frames: int = 12
+    min_vote_frames: int = 25
     detect_every: int = 3
     face_max_side: int = 320
     # OpenCV's bundled alt2 frontal-face cascade: on the procedural faces it finds 99 % of the
@@ -239,6 +243,11 @@ class SyncPipeline:
             offset_ms = None if offset is None else offset * 1000.0 / FPS
             if offset is None:
                 vote, reason = None, "track outside the sound"
+            elif track.length < c.min_vote_frames:
+                vote, reason = (
+                    None,
+                    f"track of {track.length} frames < {c.min_vote_frames}: too short to judge",
+                )
             elif conf < c.min_confidence:
                 vote, reason = None, f"low confidence {conf:.3f} < {c.min_confidence}"
             else:

@@ -35,6 +35,7 @@ from vqa_train.metrics import classification_report
 from vqa_train.plots import plt, save_confusion
 from vqa_train.progress import track
 from vqa_train.utils.atomic import save_figure, write_json
+from vqa_train.utils.config import to_plain
 
 log = logging.getLogger(__name__)
 CURVE_PLOTS = 8
@@ -108,6 +109,11 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     if classes != list(VERDICTS):
         raise ValueError(f"checkpoint classes {classes} are not the lip-sync verdicts {list(VERDICTS)}")
     tolerance = cfg.defect.out_of_sync.get("tolerance_ms") if "defect" in cfg else None
+    # The pipeline settings of the command line (detector.pipeline.*) win over the checkpoint's.
+    det = {
+        **det,
+        "pipeline": {**dict(det.get("pipeline") or {}), **to_plain(cfg.detector.get("pipeline", {}))},
+    }
     pipe = SyncPipeline(torch_scorer(net), pipeline_config(det, tolerance))
     if cfg.get("real_set"):
         total, clips = real_clips(cfg.real_set, det)
