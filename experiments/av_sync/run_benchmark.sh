@@ -32,6 +32,16 @@ cp "$RUN/eval_sim/offset_curves.png" "$RESULTS/offset_curves_simulated.png"
 cp "$RUN/eval_real/metrics.json" "$RESULTS/eval_real_offset_set.json"
 cp "$RUN/eval_real/confusion_matrix.png" "$RESULTS/confusion_real_offset_set.png"
 
+# 3b. The independent dev set (seed 7) that checked the vote rule (tracks under 1 s do not vote).
+DEVTALK=${DEVTALK:-data/real/av_talking_videos_dev}
+DEV=${DEV:-data/real/av_sync_dev}
+[ -f "$DEVTALK/meta.json" ] || "$PY" -m synth.av.talking_videos --out "$DEVTALK" --videos 8 --seconds 12 --fps 29.97 --seed 7
+[ -f "$DEV/manifest.csv" ] || "$PY" -m synth.av.realset --folder "$DEVTALK" --out "$DEV" --clips 40 --seed 7
+"$PY" eval.py detector=av_sync "ckpt_path=$CKPT" "real_set=$DEV" "hydra.run.dir=$RUN/eval_dev"
+cp "$RUN/eval_dev/metrics.json" "$RESULTS/eval_real_offset_dev_set.json"
+"$PY" eval.py detector=av_sync "ckpt_path=$CKPT" "real_set=$DEV" detector.pipeline.min_vote_frames=0 "hydra.run.dir=$RUN/eval_dev_vote0"
+cp "$RUN/eval_dev_vote0/metrics.json" "$RESULTS/eval_real_offset_dev_set_min_vote_0.json"
+
 # 4. Export (three ONNX graphs, parity checked) and the stage-by-stage speed of a 4-s 640x360 clip.
 "$PY" export.py detector=av_sync "ckpt_path=$CKPT" "export_dir=$RUN/exports" "hydra.run.dir=$RUN/export"
 "$PY" experiments/av_sync/bench_speed.py "$RUN/exports" --threads 2
