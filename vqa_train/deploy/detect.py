@@ -90,6 +90,9 @@ def plot_timeline(timeline: dict[str, Any], path: Path) -> None:
     dets = [(n, d) for n, d in timeline["detectors"].items() if "scores" in d]
     fig, axes = plt.subplots(max(1, len(dets)), 1, figsize=(12, 2.6 * max(1, len(dets))), squeeze=False)
     for ax, (name, d) in zip(axes[:, 0], dets):
+        if "windows" in d and d["kind"] == "av_sync_pipeline":
+            _plot_sync_windows(ax, name, d)
+            continue
         scores = np.asarray(d["scores"])
         t = np.asarray(d["times_s"]) if "times_s" in d else np.arange(len(scores)) * d["unit_s"]
         colors = plt.cm.tab10.colors
@@ -108,3 +111,23 @@ def plot_timeline(timeline: dict[str, Any], path: Path) -> None:
     fig.tight_layout()
     save_figure(fig, path, dpi=100)
     plt.close(fig)
+
+
+SYNC_COLOURS = {"in_sync": "tab:green", "out_of_sync": "tab:red", "inconclusive": "tab:grey"}
+
+
+def _plot_sync_windows(ax: Any, name: str, d: dict[str, Any]) -> None:
+    """Lip sync: each window's estimated offset as a bar coloured by its verdict, the tolerance shaded."""
+    lead, lag = d.get("tolerance_ms", (40.0, 60.0))
+    ax.axhspan(-lead, lag, color="tab:green", alpha=0.12, label="in-sync tolerance")
+    for w in d["windows"]:
+        colour = SYNC_COLOURS.get(w["label"], "k")
+        y = 0.0 if w["offset_ms"] is None else w["offset_ms"]
+        ax.hlines(y, w["start_s"], w["end_s"], colors=colour, lw=3)
+        ax.text(
+            (w["start_s"] + w["end_s"]) / 2, y, w["label"], color=colour, fontsize=7, ha="center", va="bottom"
+        )
+    ax.axhline(0, color="grey", lw=0.5, ls=":")
+    ax.set_ylabel("offset (ms, > 0 audio late)")
+    ax.set_title(f"{name}: {len(d['events'])} out-of-sync event(s)")
+    ax.legend(loc="upper right", fontsize=7)

@@ -362,6 +362,7 @@ def run_av_sync(
         "num_units": len(windows),
         "events": events,
         "windows": windows,
+        "tolerance_ms": list(config.tolerance_ms),
         "scores": scores,
     }
 
