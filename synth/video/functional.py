@@ -357,3 +357,13 @@ def _garbage(work: np.ndarray, clean: np.ndarray, box: Box, hit: dict[str, Any])
     add = tile.reshape(rows, cols, DCT_PX, DCT_PX, 3).transpose(0, 2, 1, 3, 4)
     add = add.reshape(rows * DCT_PX, cols * DCT_PX, 3)[: y1 - y0, : x1 - x0]
     work[y0:y1, x0:x1] = _to_uint8(clean[y0:y1, x0:x1].astype(np.float32) + add)
+
+
+def cover(frame: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Scale ``frame`` to cover ``height x width`` (keeping its aspect), then centre-crop to exactly that."""
+    h, w = frame.shape[:2]
+    scale = max(height / h, width / w)
+    size = (max(width, round(w * scale)), max(height, round(h * scale)))
+    resized = cv2.resize(frame, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    top, left = (size[1] - height) // 2, (size[0] - width) // 2
+    return np.ascontiguousarray(resized[top : top + height, left : left + width])

@@ -47,6 +47,7 @@ import cv2
 import numpy as np
 
 from synth.sets import check_target, publish
+from synth.video.functional import cover
 
 SET_KIND = "block_corruption_real_set"
 SET_VERSION = 1
@@ -663,7 +664,7 @@ def folder_clips(
         part = 0
         try:
             for _, frame in iter_video_frames(path):
-                chunk.append(_cover(frame, height, width))
+                chunk.append(cover(frame, height, width))
                 if len(chunk) == num_frames:
                     yield f"{stem}_c{part:03d}", np.stack(chunk)
                     chunk, part, produced = [], part + 1, produced + 1
@@ -671,15 +672,6 @@ def folder_clips(
                         return
         except MediaError as exc:
             warnings.warn(f"skipping {exc}", MediaWarning, stacklevel=2)
-
-
-def _cover(frame: np.ndarray, height: int, width: int) -> np.ndarray:
-    h, w = frame.shape[:2]
-    scale = max(height / h, width / w)
-    size = (max(width, round(w * scale)), max(height, round(h * scale)))
-    resized = cv2.resize(frame, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    top, left = (size[1] - height) // 2, (size[0] - width) // 2
-    return np.ascontiguousarray(resized[top : top + height, left : left + width])
 
 
 # --------------------------------------------------------------------------------------------- CLI

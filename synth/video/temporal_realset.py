@@ -64,11 +64,11 @@ from pathlib import Path
 from typing import Any
 
 import av
-import cv2
 import numpy as np
 
 from synth.core import ClipMeta, integer, uniform
 from synth.sets import check_target, publish
+from synth.video.functional import cover
 from synth.video.temporal import Freeze, Stutter, log_uniform, pick, place_spans, seconds_to_frames
 from synth.video.temporal_negatives import TemporalNegatives
 
@@ -566,22 +566,13 @@ def folder_clips(
         first = 0
         try:
             for index, (_, frame) in enumerate(iter_video_frames(path, fps=fps)):
-                window.append(_cover(frame, height, width))
+                window.append(cover(frame, height, width))
                 if len(window) == num_frames:
                     info = {"file": path.relative_to(root).as_posix(), "first_frame": first, "fps": fps}
                     yield np.stack(window), info
                     window, first = [], index + 1
         except MediaError as exc:
             warnings.warn(f"skipping {exc}", MediaWarning, stacklevel=2)
-
-
-def _cover(frame: np.ndarray, height: int, width: int) -> np.ndarray:
-    h, w = frame.shape[:2]
-    scale = max(height / h, width / w)
-    size = (max(width, round(w * scale)), max(height, round(h * scale)))
-    resized = cv2.resize(frame, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    top, left = (size[1] - height) // 2, (size[0] - width) // 2
-    return np.ascontiguousarray(resized[top : top + height, left : left + width])
 
 
 # --------------------------------------------------------------------------------------------- build
