@@ -199,7 +199,7 @@ def test_train_eval_export_detect(tmp_path):
     for png in ("confusion_matrix.png", "confusion_matrix_segment.png", "confusion_matrix_baseline.png"):
         assert (run / png).stat().st_size > 0, png
     ecfg.real_set = str(tmp_path)
-    with pytest.raises(ValueError, match="real_set is not supported yet"):
+    with pytest.raises(FileNotFoundError, match="manifest.csv not found"):  # see test_dropout_realset.py
         evaluate(ecfg)
 
     # Export: waveform -> per-frame probabilities, parity at two lengths.

@@ -20,6 +20,16 @@ report (:mod:`vqa_train.evaluation.temporal_clips`):
   files are ``folder``): natural pauses are the hard negatives, so this is where false alarms live;
 - ``roc_auc`` per frame of the model and of the (negated) peak level.
 
+``real_set=DIR`` scores the clips of ``DIR/manifest.csv`` instead (``path,label,spans_s[,mechanism]``,
+as :mod:`synth.audio.dropout_realset` writes: ``spans_s`` end-exclusive ``start-end;start-end`` in
+seconds, empty for a clean clip). Each file is decoded whole with that module's
+:func:`~synth.audio.dropout_realset.decode_on_timeline` at the detector's rate (frames placed at
+their timestamps, so lost packets stay silent, as the set's labels assume) and framed by the same
+half-frame rule as the synthetic labels. The same levels are reported (``recall_by_mode`` is then
+by mechanism), with ``per_mechanism`` in place of ``clean_fpr_by_content`` (false-positive rates of
+the clean mechanisms, recalls of the dropout ones); the baseline is still tuned on the simulated
+val split.
+
 PNGs: frame- and segment-level confusion matrices of the model, the baseline's frame-level one and
 a timeline of a few segments (probability vs truth, baseline flags).
 """
@@ -28,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,9 +49,13 @@ import numpy as np
 import torch
 from omegaconf import DictConfig
 
+from synth.media import MediaError
 from vqa_train.baselines.temporal_dsp import TemporalDSPBaseline, silencedetect_audio
 from vqa_train.checkpoint import load_detector
+from vqa_train.data.audio_frames import frame_labels
+from vqa_train.data.manifest import read_manifest
 from vqa_train.evaluation.common import frame_aucs, frame_levels, frame_timeline
+from vqa_train.evaluation.temporal_clips import _per_mechanism
 from vqa_train.metrics import (
     balanced_accuracy,
 )
@@ -56,6 +71,7 @@ MIN_DURATIONS_S = (0.0, 0.005, 0.01, 0.02, 0.05)
 LENGTH_BUCKETS_MS = ((0.0, 30.0), (30.0, 100.0), (100.0, math.inf))
 TIMELINE_SEGMENTS = 8
 BASELINE_NAME = "ffmpeg silencedetect (noise level and minimum duration tuned on val)"
+SPAN_RE = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*-\s*(\d+(?:\.\d*)?)\s*$")
 
 
 def simulated_segments(dm: Any, split: str, size: int) -> Iterator[dict[str, Any]]:
@@ -72,6 +88,70 @@ def simulated_segments(dm: Any, split: str, size: int) -> Iterator[dict[str, Any
             "content": str(source.get("kind") or source.get("source") or "unknown"),
             "origin": {"split": split, "index": i},
         }
+
+
+def parse_spans_s(text: str, where: str) -> list[tuple[float, float]]:
+    """``start-end;start-end`` (seconds, end exclusive) as spans; empty text, none. Errors name ``where``."""
+    if not text.strip():
+        return []
+    spans = []
+    for part in text.split(";"):
+        match = SPAN_RE.match(part)
+        if match is None:
+            raise ValueError(f"{where}: spans_s='{text}' is not start-end;start-end (seconds, end exclusive)")
+        start, end = float(match[1]), float(match[2])
+        if end <= start:
+            raise ValueError(f"{where}: span {part.strip()} in spans_s='{text}' must end after it starts")
+        spans.append((start, end))
+    return spans
+
+
+def real_segments(
+    root: str, classes: list[str], sample_rate: int, hop: int
+) -> tuple[int, Iterator[dict[str, Any]]]:
+    """The clips of a labelled folder: rows, labels and spans checked now, files decoded lazily with
+    :func:`synth.audio.dropout_realset.decode_on_timeline` (errors name the manifest row)."""
+    from synth.audio.dropout_realset import decode_on_timeline
+
+    manifest, rows = read_manifest(root, classes, required=("path", "label"))
+    clean, positive = classes
+    checked = []
+    for row in rows:
+        where = f"{manifest}:{row.line}"
+        if row.start_s is not None or row.end_s is not None:
+            raise ValueError(f"{where}: start_s/end_s are not supported for dropout clips; cut the clip")
+        extra = dict(row.extra)
+        spans = parse_spans_s(extra.get("spans_s", ""), where)
+        if row.label == positive and not spans:
+            raise ValueError(f"{where}: a '{positive}' clip needs spans_s (start-end;... in seconds)")
+        if row.label == clean and spans:
+            raise ValueError(f"{where}: a '{clean}' clip has no spans, got spans_s='{extra['spans_s']}'")
+        checked.append((row, spans, extra.get("mechanism") or "unspecified"))
+
+    def segments() -> Iterator[dict[str, Any]]:
+        for row, spans, mechanism in checked:
+            try:
+                audio = decode_on_timeline(row.path, sample_rate)
+            except MediaError as exc:
+                raise MediaError(f"{manifest}:{row.line}: {exc}") from None
+            if len(audio) < hop:
+                raise MediaError(f"{manifest}:{row.line}: {row.path} decodes to less than one frame")
+            samples = [(round(s * sample_rate), round(e * sample_rate)) for s, e in spans]
+            labels = frame_labels(samples, len(audio), hop).astype(bool)
+            if spans and not labels.any():
+                log.warning("%s:%d: no frame lies half inside a span of %s", manifest, row.line, row.path)
+            yield {
+                "audio": audio,
+                "frame_labels": labels,
+                "label": row.label,
+                "segments": samples,
+                "modes": [mechanism] * len(samples),
+                "content": mechanism,
+                "mechanism": mechanism,
+                "origin": {"row": row.line, "path": str(row.path)},
+            }
+
+    return len(checked), segments()
 
 
 def peak_db(audio: np.ndarray, sample_rate: int, hop: int, frames: int) -> np.ndarray:
@@ -125,17 +205,18 @@ def _fit_baseline(dm: Any, size: int, sr: int, hop: int) -> dict[str, Any]:
 def _score(
     net: torch.nn.Module,
     baseline: dict[str, Any] | None,
-    dm: Any,
+    items: Iterator[dict[str, Any]],
     total: int,
     sr: int,
     hop: int,
     batch_size: int,
+    desc: str = "scoring segments",
 ) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    """Per test segment: truth, model probabilities, baseline flags and peak levels."""
+    """Per segment: truth, model probabilities, baseline flags and peak levels (segments of one length
+    per batch: real clips go one at a time)."""
     rows: list[dict[str, Any]] = []
     seconds = {"model_eager": 0.0, "dsp_baseline": 0.0}
     pending: list[tuple[dict[str, Any], np.ndarray]] = []
-    frames = dm.synth.num_frames
 
     def flush() -> None:
         if pending:
@@ -146,8 +227,9 @@ def _score(
                 row["prob"] = p
             pending.clear()
 
-    for item in track(simulated_segments(dm, "test", total), "scoring segments", total=total):
+    for item in track(items, desc, total=total):
         row = {k: v for k, v in item.items() if k != "audio"}
+        frames = len(item["audio"]) // hop
         if baseline is not None:
             t0 = time.perf_counter()
             row["dsp_flags"] = silence_flags(
@@ -217,11 +299,6 @@ def _clean_fpr_by_content(
 
 
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
-    if cfg.get("real_set"):
-        raise ValueError(
-            "real_set is not supported yet for the audio dropout detector (kind audio_frame_segmenter); "
-            "evaluate on the simulated test split, or use data=audio_dropout_folder for your own audio"
-        )
     out_dir = Path(cfg.paths.output_dir)
     net, info = load_detector(cfg.ckpt_path)
     det = info["detector"]
@@ -233,6 +310,10 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     clean, positive = classes
     tolerance = int(det.get("event_tolerance_frames", 2))
     batch_size = int(cfg.batch_size)
+    real = None
+    if cfg.get("real_set"):  # the manifest is checked before any work
+        real_sr = int(det["sample_rate"])
+        real = real_segments(str(cfg.real_set), classes, real_sr, round(float(det["frame_s"]) * real_sr))
     dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
     sr, hop = dm.synth.sample_rate, dm.synth.hop
     if sr != int(det["sample_rate"]) or hop != round(float(det["frame_s"]) * sr):
@@ -249,14 +330,20 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         except ValueError as exc:  # e.g. a val split too small to hold both classes
             skipped = f"baseline not fitted on val: {exc}"
 
-    total = dm.sizes["test"]
-    rows, seconds = _score(net, baseline, dm, total, sr, hop, batch_size)
+    if real is None:
+        total = dm.sizes["test"]
+        items = simulated_segments(dm, "test", total)
+        rows, seconds = _score(net, baseline, items, total, sr, hop, batch_size)
+        source: dict[str, Any] = {"simulated_split": "test", "seed": int(cfg.data.seed)}
+    else:  # whole clips of any length, one at a time
+        total, items = real
+        rows, seconds = _score(net, baseline, items, total, sr, hop, 1, "scoring real clips")
+        source = {"real_set": str(cfg.real_set), "baseline_fitted_on": "simulated val split"}
     model_flags = [r["prob"] > 0.5 for r in rows]
     report: dict[str, Any] = {
         "detector": det["name"],
         "ckpt_path": str(cfg.ckpt_path),
-        "simulated_split": "test",
-        "seed": int(cfg.data.seed),
+        **source,
         "num_segments": len(rows),
         "sample_rate": sr,
         "frame_s": hop / sr,
@@ -286,7 +373,10 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     elif skipped:
         report["dsp_baseline_skipped"] = skipped
     report["roc_auc"] = frame_aucs(truth, scores)
-    report["clean_fpr_by_content"] = _clean_fpr_by_content(rows, clean, model_flags, dsp_flags)
+    if real is None:
+        report["clean_fpr_by_content"] = _clean_fpr_by_content(rows, clean, model_flags, dsp_flags)
+    else:
+        report["per_mechanism"] = _per_mechanism(rows, clean, tolerance, model_flags, dsp_flags)
     report["seconds_per_segment"] = seconds
     report["errors"] = [
         {
@@ -317,10 +407,17 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         dsp_flags,
         positive,
         out_dir / "timeline.png",
-        lambda r: f"{r['origin']['split']}#{r['origin']['index']} truth {r['label']} ({r['content']})",
+        _panel_title,
         frame_s=hop / sr,
         count=TIMELINE_SEGMENTS,
     )
     write_json(out_dir / "metrics.json", report)
     log.info("wrote %s", out_dir / "metrics.json")
     return report
+
+
+def _panel_title(r: dict[str, Any]) -> str:
+    origin = r["origin"]
+    if "split" in origin:
+        return f"{origin['split']}#{origin['index']} truth {r['label']} ({r['content']})"
+    return f"row {origin['row']} {Path(origin['path']).name} truth {r['label']} ({r['content']})"
