@@ -54,8 +54,7 @@ from vqa_train.baselines.temporal_dsp import TemporalDSPBaseline, silencedetect_
 from vqa_train.checkpoint import load_detector
 from vqa_train.data.audio_frames import frame_labels
 from vqa_train.data.manifest import read_manifest
-from vqa_train.evaluation.common import frame_aucs, frame_levels, frame_timeline
-from vqa_train.evaluation.temporal_clips import _per_mechanism
+from vqa_train.evaluation.common import frame_aucs, frame_levels, frame_timeline, per_mechanism
 from vqa_train.metrics import (
     balanced_accuracy,
 )
@@ -376,7 +375,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     if real is None:
         report["clean_fpr_by_content"] = _clean_fpr_by_content(rows, clean, model_flags, dsp_flags)
     else:
-        report["per_mechanism"] = _per_mechanism(rows, clean, tolerance, model_flags, dsp_flags)
+        report["per_mechanism"] = per_mechanism(rows, clean, tolerance, model_flags, dsp_flags)
     report["seconds_per_segment"] = seconds
     report["errors"] = [
         {

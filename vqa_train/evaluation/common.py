@@ -126,3 +126,37 @@ def frame_timeline(
     fig.tight_layout()
     save_figure(fig, path, dpi=80)
     plt.close(fig)
+
+
+def per_mechanism(
+    rows: list[dict], clean: str, tolerance: int, model: list[np.ndarray], dsp: list[np.ndarray] | None
+) -> dict[str, Any]:
+    """Per ``mechanism`` of a real-mechanism set: flagged frames and clips of its clean samples; frame,
+    clip and event recall of its defective ones, for the model and (if given) the DSP baseline."""
+    out: dict[str, Any] = {}
+    for mechanism in sorted({r["mechanism"] for r in rows}):
+        negative = [i for i, r in enumerate(rows) if r["mechanism"] == mechanism and r["label"] == clean]
+        positive = [i for i, r in enumerate(rows) if r["mechanism"] == mechanism and r["label"] != clean]
+        entry: dict[str, Any] = {"clean_clips": len(negative), "defect_clips": len(positive)}
+        for name, flags in (("model", model), ("dsp_baseline", dsp)):
+            if flags is None:
+                continue
+            if negative:
+                entry[f"fpr_frames_{name}"] = float(np.mean(np.concatenate([flags[i] for i in negative])))
+                entry[f"fpr_clips_{name}"] = float(np.mean([flags[i].any() for i in negative]))
+            if positive:
+                truth = np.concatenate([rows[i]["frame_labels"] for i in positive]).astype(bool)
+                pred = np.concatenate([flags[i] for i in positive]).astype(bool)
+                entry[f"recall_frames_{name}"] = float(pred[truth].mean()) if truth.any() else None
+                entry[f"recall_clips_{name}"] = float(np.mean([flags[i].any() for i in positive]))
+                events = sum_event_scores(
+                    [
+                        event_scores(
+                            spans_from_flags(flags[i]), spans_from_flags(rows[i]["frame_labels"]), tolerance
+                        )
+                        for i in positive
+                    ]
+                )
+                entry[f"event_recall_{name}"] = events["recall"]
+        out[mechanism] = entry
+    return out

@@ -49,9 +49,9 @@ from vqa_train.evaluation.common import (
     frame_levels,
     frame_timeline,
     hard_negative_groups,
+    per_mechanism,
     sample_tags,
 )
-from vqa_train.metrics import event_scores, spans_from_flags, sum_event_scores
 from vqa_train.plots import save_confusion
 from vqa_train.progress import track
 from vqa_train.utils.atomic import write_json
@@ -306,7 +306,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     if real is None:
         report["hard_negatives"] = _hard_negative_fpr(rows, clean, model_flags, dsp_flags)
     else:
-        report["per_mechanism"] = _per_mechanism(rows, clean, tolerance, model_flags, dsp_flags)
+        report["per_mechanism"] = per_mechanism(rows, clean, tolerance, model_flags, dsp_flags)
     report["seconds_per_clip"] = seconds
     report["errors"] = [
         {**r["origin"], "label": r["label"], "max_prob": round(float(r["prob"].max()), 5)}
@@ -350,39 +350,6 @@ def _hard_negative_fpr(
             entry["fpr_frames_dsp_baseline"] = float(np.mean(np.concatenate([dsp[i] for i in idx])))
             entry["fpr_clips_dsp_baseline"] = float(np.mean([dsp[i].any() for i in idx]))
         out[k] = entry
-    return out
-
-
-def _per_mechanism(
-    rows: list[dict], clean: str, tolerance: int, model: list[np.ndarray], dsp: list[np.ndarray] | None
-) -> dict[str, Any]:
-    """Per ``mechanism``: flagged frames and clips of its clean clips; frame, clip, event recall of others."""
-    out: dict[str, Any] = {}
-    for mechanism in sorted({r["mechanism"] for r in rows}):
-        negative = [i for i, r in enumerate(rows) if r["mechanism"] == mechanism and r["label"] == clean]
-        positive = [i for i, r in enumerate(rows) if r["mechanism"] == mechanism and r["label"] != clean]
-        entry: dict[str, Any] = {"clean_clips": len(negative), "defect_clips": len(positive)}
-        for name, flags in (("model", model), ("dsp_baseline", dsp)):
-            if flags is None:
-                continue
-            if negative:
-                entry[f"fpr_frames_{name}"] = float(np.mean(np.concatenate([flags[i] for i in negative])))
-                entry[f"fpr_clips_{name}"] = float(np.mean([flags[i].any() for i in negative]))
-            if positive:
-                truth = np.concatenate([rows[i]["frame_labels"] for i in positive]).astype(bool)
-                pred = np.concatenate([flags[i] for i in positive]).astype(bool)
-                entry[f"recall_frames_{name}"] = float(pred[truth].mean()) if truth.any() else None
-                entry[f"recall_clips_{name}"] = float(np.mean([flags[i].any() for i in positive]))
-                events = sum_event_scores(
-                    [
-                        event_scores(
-                            spans_from_flags(flags[i]), spans_from_flags(rows[i]["frame_labels"]), tolerance
-                        )
-                        for i in positive
-                    ]
-                )
-                entry[f"event_recall_{name}"] = events["recall"]
-        out[mechanism] = entry
     return out
 
 
