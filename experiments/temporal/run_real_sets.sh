@@ -16,3 +16,11 @@ for pair in black_frames:black freeze:freeze stutter:stutter; do
   "$PY" eval.py "detector=$preset" "ckpt_path=$CKPT" "real_set=$SET" "hydra.run.dir=logs/bench/$preset/eval_real"
   cp "logs/bench/$preset/eval_real/metrics.json" "$RESULTS/${preset}_eval_real_set.json"
 done
+
+# Audio dropouts: muxed digital silence and real AAC packet loss (decoded on the timeline), with clean
+# round trips, speech pauses and quiet passages (synth/audio/dropout_realset.py).
+SET=data/real/audio_dropout
+[ -f "$SET/manifest.csv" ] || "$PY" -m synth.audio.dropout_realset --out "$SET" --clips 60 --seed 11
+CKPT=$(ls logs/bench/audio_dropout/train/checkpoints/best-*.ckpt | head -1)
+"$PY" eval.py detector=audio_dropout "ckpt_path=$CKPT" "real_set=$SET" "hydra.run.dir=logs/bench/audio_dropout/eval_real"
+cp logs/bench/audio_dropout/eval_real/metrics.json "$RESULTS/audio_dropout_eval_real_set.json"
