@@ -7,6 +7,7 @@ absolute), labels must be among the detector's classes, and every problem names 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,3 +80,28 @@ def _seconds(value: str | None, manifest: Path, line: int, column: str) -> float
     if out < 0:
         raise ValueError(f"{manifest}:{line}: {column}={out} is negative")
     return out
+
+
+_SPAN = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*-\s*(\d+(?:\.\d*)?)\s*$")
+
+
+def parse_spans(
+    text: str, where: str, column: str, seconds: bool
+) -> list[tuple[float, float]] | list[tuple[int, int]]:
+    """``start-end;start-end`` spans of a manifest cell (end exclusive), empty text for none.
+
+    ``seconds`` spans are floats; otherwise they are whole frames. Errors name ``where`` and ``column``.
+    """
+    if not text.strip():
+        return []
+    unit = "seconds" if seconds else "frames"
+    spans: list = []
+    for part in text.split(";"):
+        match = _SPAN.match(part)
+        if match is None or (not seconds and ("." in match[1] or "." in match[2])):
+            raise ValueError(f"{where}: {column}='{text}' is not start-end;start-end ({unit}, end exclusive)")
+        start, end = (float(match[1]), float(match[2])) if seconds else (int(match[1]), int(match[2]))
+        if end <= start:
+            raise ValueError(f"{where}: span {part.strip()} in {column}='{text}' must end after it starts")
+        spans.append((start, end))
+    return spans

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,7 +52,7 @@ from synth.media import MediaError
 from vqa_train.baselines.temporal_dsp import TemporalDSPBaseline, silencedetect_audio
 from vqa_train.checkpoint import load_detector
 from vqa_train.data.audio_frames import frame_labels
-from vqa_train.data.manifest import read_manifest
+from vqa_train.data.manifest import parse_spans, read_manifest
 from vqa_train.evaluation.common import frame_aucs, frame_levels, frame_timeline, per_mechanism
 from vqa_train.metrics import (
     balanced_accuracy,
@@ -70,7 +69,6 @@ MIN_DURATIONS_S = (0.0, 0.005, 0.01, 0.02, 0.05)
 LENGTH_BUCKETS_MS = ((0.0, 30.0), (30.0, 100.0), (100.0, math.inf))
 TIMELINE_SEGMENTS = 8
 BASELINE_NAME = "ffmpeg silencedetect (noise level and minimum duration tuned on val)"
-SPAN_RE = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*-\s*(\d+(?:\.\d*)?)\s*$")
 
 
 def simulated_segments(dm: Any, split: str, size: int) -> Iterator[dict[str, Any]]:
@@ -89,22 +87,6 @@ def simulated_segments(dm: Any, split: str, size: int) -> Iterator[dict[str, Any
         }
 
 
-def parse_spans_s(text: str, where: str) -> list[tuple[float, float]]:
-    """``start-end;start-end`` (seconds, end exclusive) as spans; empty text, none. Errors name ``where``."""
-    if not text.strip():
-        return []
-    spans = []
-    for part in text.split(";"):
-        match = SPAN_RE.match(part)
-        if match is None:
-            raise ValueError(f"{where}: spans_s='{text}' is not start-end;start-end (seconds, end exclusive)")
-        start, end = float(match[1]), float(match[2])
-        if end <= start:
-            raise ValueError(f"{where}: span {part.strip()} in spans_s='{text}' must end after it starts")
-        spans.append((start, end))
-    return spans
-
-
 def real_segments(
     root: str, classes: list[str], sample_rate: int, hop: int
 ) -> tuple[int, Iterator[dict[str, Any]]]:
@@ -120,7 +102,7 @@ def real_segments(
         if row.start_s is not None or row.end_s is not None:
             raise ValueError(f"{where}: start_s/end_s are not supported for dropout clips; cut the clip")
         extra = dict(row.extra)
-        spans = parse_spans_s(extra.get("spans_s", ""), where)
+        spans = parse_spans(extra.get("spans_s", ""), where, "spans_s", seconds=True)
         if row.label == positive and not spans:
             raise ValueError(f"{where}: a '{positive}' clip needs spans_s (start-end;... in seconds)")
         if row.label == clean and spans:

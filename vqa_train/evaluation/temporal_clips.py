@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,7 +42,7 @@ from omegaconf import DictConfig
 from synth.media import MediaError, iter_video_frames
 from vqa_train.baselines import temporal_dsp
 from vqa_train.checkpoint import load_detector
-from vqa_train.data.manifest import read_manifest
+from vqa_train.data.manifest import parse_spans, read_manifest
 from vqa_train.evaluation.common import (
     frame_aucs,
     frame_levels,
@@ -60,7 +59,6 @@ log = logging.getLogger(__name__)
 
 TIMELINE_CLIPS = 8
 ROW_KEYS = ("frame_labels", "label", "origin", "negatives", "content", "mechanism")
-SPAN_RE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
 REAL_SET_KIND = "temporal_real_set"  # meta.json of synth.video.temporal_realset (records the set's fps)
 Scorer = Callable[[np.ndarray, float], tuple[np.ndarray, np.ndarray | None]]
 
@@ -108,22 +106,6 @@ def simulated_clips(dm: Any, split: str, size: int) -> Iterator[dict[str, Any]]:
         }
 
 
-def parse_spans(text: str, where: str) -> list[tuple[int, int]]:
-    """``start-end;start-end`` (end-exclusive frames) as spans; empty text, none. Errors name ``where``."""
-    if not text.strip():
-        return []
-    spans = []
-    for part in text.split(";"):
-        match = SPAN_RE.match(part)
-        if match is None:
-            raise ValueError(f"{where}: spans='{text}' is not start-end;start-end (frames, end exclusive)")
-        start, end = int(match[1]), int(match[2])
-        if end <= start:
-            raise ValueError(f"{where}: span {start}-{end} in spans='{text}' must end after it starts")
-        spans.append((start, end))
-    return spans
-
-
 def real_clips(
     root: str, classes: list[str], fps: float, height: int, width: int
 ) -> tuple[int, Iterator[dict[str, Any]]]:
@@ -137,7 +119,7 @@ def real_clips(
         if row.start_s is not None or row.end_s is not None:
             raise ValueError(f"{where}: start_s/end_s are not supported for temporal clips; cut the clip")
         extra = dict(row.extra)
-        spans = parse_spans(extra.get("spans", ""), where)
+        spans = parse_spans(extra.get("spans", ""), where, "spans", seconds=False)
         if row.label == positive and not spans:
             raise ValueError(
                 f"{where}: a '{positive}' clip needs spans (start-end;... frames at {fps:g} fps)"
