@@ -202,3 +202,27 @@ def test_freeze_train_then_eval_with_baseline(tmp_path):
     assert all(0.0 <= p <= 1.0 for _, p in det["scores"])
     for ev in det["events"]:
         assert ev["label"] == "freeze" and ev["end_s"] > ev["start_s"]
+
+
+def test_codec_round_trip_keeps_labels_and_is_deterministic():
+    plain = _synth(Freeze(), negatives=False, seed=5)
+    coded = TemporalClipSynth(
+        _SOURCE,
+        Freeze(),
+        None,
+        num_frames=12,
+        height=24,
+        width=32,
+        seed=5,
+        classes=("clean", "freeze"),
+        codec_prob=1.0,
+    )
+    for index in (0, 1):
+        a, labels_a, target_a = plain.sample("train", index)
+        b, labels_b, target_b = coded.sample("train", index)
+        again = coded.sample("train", index)[0]
+        assert np.array_equal(labels_a, labels_b) and np.array_equal(b, again)
+        assert "x264" in target_b.stats["negatives"] and 18 <= target_b.stats["codec_crf"] <= 36
+        assert not np.array_equal(a, b) and np.abs(a.astype(int) - b.astype(int)).mean() < 12
+    with pytest.raises(ValueError, match="codec_prob"):
+        TemporalClipSynth(_SOURCE, Freeze(), None, 12, 24, 32, classes=("clean", "freeze"), codec_prob=2.0)

@@ -9,6 +9,7 @@ import numpy as np
 
 from synth.core import ClipMeta, Target, sample_rng
 from synth.video.base import FrameSource, check_classes, check_clip, check_frame_size
+from synth.video.negatives import x264_roundtrip
 from synth.video.temporal import ClipDefect
 from synth.video.temporal_negatives import TemporalNegatives
 
@@ -24,6 +25,11 @@ class TemporalClipSynth:
     index, through ``defect``. Labels cycle through ``classes`` by index, so every split is exactly
     balanced at clip level whatever the worker count or order. Frame labels are 1 inside the
     defect's end-exclusive ``Target.segments``.
+
+    With ``codec_prob`` > 0 that share of clips (of both classes) finally goes through a libx264
+    round trip at a CRF drawn from ``codec_crf_range``, as delivered video does: a codec removes
+    grain, so a static shot decodes to near-identical frames and a held frame is no longer
+    bit-exact. With the default 0 no extra draw is made and the data are as before.
     """
 
     def __init__(
@@ -37,8 +43,18 @@ class TemporalClipSynth:
         fps: float = 25.0,
         seed: int = 0,
         classes: Sequence[str] = (CLEAN, "defect"),
+        codec_prob: float = 0.0,
+        codec_crf_range: tuple[int, int] = (18, 36),
     ) -> None:
         classes = check_classes(classes, defect.label, CLEAN)
+        if not 0.0 <= float(codec_prob) <= 1.0:
+            raise ValueError(f"TemporalClipSynth.codec_prob must be in [0, 1], got {codec_prob}")
+        lo, hi = (int(v) for v in codec_crf_range)
+        if not 0 <= lo <= hi <= 51:
+            raise ValueError(
+                f"TemporalClipSynth.codec_crf_range must be within [0, 51], got {codec_crf_range}"
+            )
+        self.codec_prob, self.codec_crf_range = float(codec_prob), (lo, hi)
         check_frame_size(height, width)
         self.meta = ClipMeta(fps=fps, num_frames=num_frames, height=height, width=width)
         if self.meta.num_frames < defect.min_frames:
@@ -80,6 +96,11 @@ class TemporalClipSynth:
             target = Target(label=label)
         else:
             clip, target = self.defect(clip, rng, self.meta)
+        if self.codec_prob > 0 and rng.random() < self.codec_prob:
+            crf = int(rng.integers(self.codec_crf_range[0], self.codec_crf_range[1] + 1))
+            clip = np.stack(x264_roundtrip(list(clip), crf))
+            applied = [*applied, "x264"]
+            target.stats["codec_crf"] = crf
         frame_labels = np.zeros(self.meta.num_frames, dtype=np.uint8)
         for start, end in target.segments:
             frame_labels[start:end] = 1

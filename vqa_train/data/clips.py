@@ -39,6 +39,7 @@ class TemporalClipDataModule(SyntheticDataModule):
         height: int = 72,
         width: int = 128,
         fps: float = 25.0,
+        codec_prob: float = 0.0,
         seed: int = 0,
         train_size: int = 2000,
         val_size: int = 400,
@@ -64,6 +65,7 @@ class TemporalClipDataModule(SyntheticDataModule):
             fps=fps,
             seed=seed,
             classes=tuple(classes),
+            codec_prob=codec_prob,
         )
         self.classes = classes
         self.fps = float(fps)
