@@ -56,3 +56,25 @@ def split_folder(
     for rel in files:
         splits[split_of(rel, fractions)].append(rel)
     return fractions, splits
+
+
+def media_files(
+    root: str | Path, extensions: Sequence[str], what: str, list_extensions: bool = False
+) -> list[Path]:
+    """The files under ``root`` with one of ``extensions`` (sorted, recursive, hidden files and folders
+    left out); FileNotFoundError when ``root`` is not a folder or holds none (``what`` names them)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: not a folder")
+    wanted = {e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions}
+    paths = sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in wanted
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+    if not paths:
+        listed = f" ({', '.join(extensions)})" if list_extensions else ""
+        raise FileNotFoundError(f"{root}: no {what} files{listed}")
+    return paths

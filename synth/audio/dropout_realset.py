@@ -289,22 +289,9 @@ def procedural_programme(
 def media_paths(folder: str | os.PathLike) -> list[Path]:
     """The audio and video files under ``folder`` (sorted, recursive, hidden files left out)."""
     from synth.audio.sources.folder import AUDIO_EXTENSIONS
-    from synth.folders import VIDEO_EXTENSIONS
+    from synth.folders import VIDEO_EXTENSIONS, media_files
 
-    root = Path(folder)
-    if not root.is_dir():
-        raise FileNotFoundError(f"{root}: not a folder")
-    extensions = set(AUDIO_EXTENSIONS) | set(VIDEO_EXTENSIONS)
-    paths = sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in extensions
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
-    if not paths:
-        raise FileNotFoundError(f"{root}: no audio or video files")
-    return paths
+    return media_files(folder, sorted(set(AUDIO_EXTENSIONS) | set(VIDEO_EXTENSIONS)), "audio or video")
 
 
 def folder_windows(

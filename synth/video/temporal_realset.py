@@ -535,21 +535,9 @@ def procedural_clips(
 
 def video_paths(folder: str | os.PathLike) -> list[Path]:
     """The videos under ``folder`` (sorted, recursive, hidden files left out); an error if there are none."""
-    from synth.folders import VIDEO_EXTENSIONS
+    from synth.folders import VIDEO_EXTENSIONS, media_files
 
-    root = Path(folder)
-    if not root.is_dir():
-        raise FileNotFoundError(f"{root}: not a folder")
-    paths = sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in VIDEO_EXTENSIONS
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
-    if not paths:
-        raise FileNotFoundError(f"{root}: no video files ({', '.join(VIDEO_EXTENSIONS)})")
-    return paths
+    return media_files(folder, VIDEO_EXTENSIONS, "video", list_extensions=True)
 
 
 def folder_clips(
