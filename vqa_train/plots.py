@@ -46,3 +46,18 @@ def save_confusion(cm: np.ndarray, classes: Sequence[str], path: str | os.PathLi
     fig = confusion_figure(cm, classes, title)
     save_figure(fig, path, dpi=110)
     plt.close(fig)
+
+
+def save_confusions(
+    entries: Sequence[tuple[str, dict | None, str]], classes: Sequence[str], out_dir: str | os.PathLike
+) -> None:
+    """One confusion-matrix PNG per ``(name, report, file)`` entry whose report is not None, titled with
+    the name and the report's balanced accuracy."""
+    for name, rep, file in entries:
+        if rep is not None:
+            save_confusion(
+                np.array(rep["confusion_matrix"]),
+                classes,
+                os.path.join(out_dir, file),
+                title=f"{name}: balanced accuracy {rep['balanced_accuracy']:.4f}",
+            )

@@ -57,7 +57,7 @@ from vqa_train.evaluation.common import frame_aucs, frame_levels, frame_timeline
 from vqa_train.metrics import (
     balanced_accuracy,
 )
-from vqa_train.plots import save_confusion
+from vqa_train.plots import save_confusions
 from vqa_train.progress import track
 from vqa_train.utils.atomic import write_json
 
@@ -370,18 +370,15 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         if bool(f.any()) != (r["label"] == positive)
     ][:200]
 
-    for name, rep, file in (
-        ("model, frames", report["model"], "confusion_matrix.png"),
-        ("model, segments", report["model"]["clip_level"], "confusion_matrix_segment.png"),
-        ("silencedetect, frames", report.get("dsp_baseline"), "confusion_matrix_baseline.png"),
-    ):
-        if rep is not None:
-            save_confusion(
-                np.array(rep["confusion_matrix"]),
-                classes,
-                out_dir / file,
-                title=f"{name}: balanced accuracy {rep['balanced_accuracy']:.4f}",
-            )
+    save_confusions(
+        [
+            ("model, frames", report["model"], "confusion_matrix.png"),
+            ("model, segments", report["model"]["clip_level"], "confusion_matrix_segment.png"),
+            ("silencedetect, frames", report.get("dsp_baseline"), "confusion_matrix_baseline.png"),
+        ],
+        classes,
+        out_dir,
+    )
     frame_timeline(
         rows,
         model_flags,

@@ -51,7 +51,7 @@ from vqa_train.evaluation.common import (
     per_mechanism,
     sample_tags,
 )
-from vqa_train.plots import save_confusion
+from vqa_train.plots import save_confusions
 from vqa_train.progress import track
 from vqa_train.utils.atomic import write_json
 
@@ -296,18 +296,15 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         if bool(f.any()) != (r["label"] == positive)
     ][:200]
 
-    for name, rep, file in (
-        ("model", report["model"], "confusion_matrix.png"),
-        ("model, clip level", report["model"]["clip_level"], "confusion_matrix_clip.png"),
-        ("baseline", report.get("dsp_baseline"), "confusion_matrix_baseline.png"),
-    ):
-        if rep is not None:
-            save_confusion(
-                np.array(rep["confusion_matrix"]),
-                classes,
-                out_dir / file,
-                title=f"{name}: balanced accuracy {rep['balanced_accuracy']:.4f}",
-            )
+    save_confusions(
+        [
+            ("model", report["model"], "confusion_matrix.png"),
+            ("model, clip level", report["model"]["clip_level"], "confusion_matrix_clip.png"),
+            ("baseline", report.get("dsp_baseline"), "confusion_matrix_baseline.png"),
+        ],
+        classes,
+        out_dir,
+    )
     frame_timeline(
         rows, model_flags, dsp_flags, positive, out_dir / "timeline.png", _panel_title, count=TIMELINE_CLIPS
     )
