@@ -1,8 +1,10 @@
 """Synthetic training frames per second that the data pipeline delivers (DataLoader, N workers).
 
     python experiments/block_corruption/bench_data_rate.py --workers 15 --batches 40
+    python experiments/block_corruption/bench_data_rate.py --experiment block_corruption_codec_gpu
 
-Composes ``experiment=block_corruption_gpu`` (the same data as the recipe), skips the first
+Composes ``experiment=block_corruption_gpu`` (or ``--experiment``: the same data as that recipe;
+further Hydra overrides may follow), skips the first
 batches (workers build their scene banks then), and prints the steady rate as the last line:
 ``frames_per_s=<value>``.
 """
@@ -19,12 +21,20 @@ import vqa_train  # noqa: F401
 from vqa_train.utils.config import CONF_DIR
 
 
-def main(workers: int, batches: int, warmup: int, batch_size: int) -> float:
+def main(
+    workers: int,
+    batches: int,
+    warmup: int,
+    batch_size: int,
+    experiment: str = "block_corruption_gpu",
+    extra: list[str] | None = None,
+) -> float:
     overrides = [
-        "experiment=block_corruption_gpu",
+        f"experiment={experiment}",
         f"data.num_workers={workers}",
         f"data.batch_size={batch_size}",
         "data.pin_memory=false",
+        *(extra or []),
     ]
     with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
         cfg = compose("train", overrides=overrides)
@@ -50,5 +60,8 @@ if __name__ == "__main__":
     ap.add_argument("--batches", type=int, default=40)
     ap.add_argument("--warmup", type=int, default=None, help="batches skipped first (default: 2 per worker)")
     ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--experiment", default="block_corruption_gpu")
+    ap.add_argument("overrides", nargs="*", help="further Hydra overrides, e.g. data.codec.prob=0.5")
     a = ap.parse_args()
-    main(a.workers, a.batches, a.warmup if a.warmup is not None else 2 * max(a.workers, 1), a.batch_size)
+    warmup = a.warmup if a.warmup is not None else 2 * max(a.workers, 1)
+    main(a.workers, a.batches, warmup, a.batch_size, a.experiment, a.overrides)

@@ -12,6 +12,7 @@ from synth.core import FrameMeta, Target, sample_rng
 from synth.video.augment import FrameAugment
 from synth.video.base import FrameSource, check_classes, check_frame, check_frame_size
 from synth.video.block_corruption import BlockCorruption
+from synth.video.codec_loop import CodecLoop, codec_loop
 from synth.video.negatives import HardNegatives
 
 CLEAN = "clean"
@@ -26,6 +27,12 @@ class BlockCorruptionSynth:
     the same hard ``negatives``; then, for a ``defect.label`` index, the defect is applied to the
     current frame with the previous one as ``FrameMeta.previous``. Labels cycle through
     ``classes`` by index, so every split is exactly balanced whatever the worker count or order.
+
+    With ``codec`` (a :class:`~synth.video.codec_loop.CodecLoop` or its config), a fraction of the
+    samples of both classes instead comes from a short source clip put through libx264, packet
+    damage and FFmpeg's decoder (no augmentation or hard negatives on that path: the codec is the
+    hard negative). Whether a sample takes that path is drawn from its own generator stream, so
+    the other samples are the same with or without the codec.
     """
 
     def __init__(
@@ -38,6 +45,7 @@ class BlockCorruptionSynth:
         width: int = 224,
         seed: int = 0,
         classes: Sequence[str] = (CLEAN, "corrupted"),
+        codec: CodecLoop | dict[str, Any] | None = None,
     ) -> None:
         classes = check_classes(classes, defect.label, CLEAN)
         check_frame_size(height, width)
@@ -54,6 +62,9 @@ class BlockCorruptionSynth:
         self.height, self.width = int(height), int(width)
         self.seed = int(seed)
         self.classes = classes
+        self.codec = codec_loop(codec)
+        if self.codec is not None and self.codec.prob > 0 and (self.height % 2 or self.width % 2):
+            raise ValueError(f"data.codec needs an even frame size (yuv420p), got {self.width}x{self.height}")
 
     def label_of(self, index: int) -> str:
         return self.classes[index % len(self.classes)]
@@ -62,6 +73,10 @@ class BlockCorruptionSynth:
         """The ``index``-th sample of ``split``: uint8 ``(H, W, 3)`` frame, float32 ``(H, W)`` mask, Target."""
         rng = sample_rng(self.seed, split, index)
         label = self.label_of(index)
+        if self.codec is not None:
+            codec_rng = sample_rng(self.seed, split, index, stream=1)
+            if self.codec.applies(codec_rng, split):
+                return self._codec_sample(codec_rng, split, label)
         previous, frame, info = self.source.frames(rng, split, self.height, self.width)
         check_frame(previous, "source previous frame")
         check_frame(frame, "source frame")
@@ -82,4 +97,22 @@ class BlockCorruptionSynth:
             frame, target = self.defect(frame, rng, FrameMeta(previous=previous))
         target.stats["source"] = info
         target.stats["negatives"] = applied
+        return frame, target.mask, target
+
+    def _codec_sample(
+        self, rng: np.random.Generator, split: str, label: str
+    ) -> tuple[np.ndarray, np.ndarray, Target]:
+        clip, info = self.source.clip(rng, split, self.codec.clip_frames, self.height, self.width)
+        expected = (self.codec.clip_frames, self.height, self.width, 3)
+        if clip.shape != expected or clip.dtype != np.uint8:
+            raise ValueError(f"source clip is {clip.dtype} {clip.shape}, asked for uint8 {expected}")
+        frame, fallback, target, stats = self.codec.sample(clip, label != CLEAN, rng)
+        if target is None:  # no visible codec damage: the hand-written defect on the decoded frame
+            previous, current = fallback
+            frame, target = self.defect(current, rng, FrameMeta(previous=previous))
+        elif label != CLEAN:
+            target = Target(label=label, params=target.params, stats=target.stats, mask=target.mask)
+        target.stats["source"] = info
+        target.stats["negatives"] = []
+        target.stats["codec"] = stats
         return frame, target.mask, target

@@ -25,6 +25,8 @@ class BlockCorruptionDataModule(SyntheticDataModule):
 
     ``negatives`` (hard negatives such as JPEG blockiness, text and graphics) and the
     albumentations ``augment`` apply to both classes alike, so they never predict the label.
+    ``codec`` (see :class:`synth.video.codec_loop.CodecLoop`) sends a fraction of both classes
+    through libx264, packet damage and FFmpeg's decoder instead.
     """
 
     def __init__(
@@ -44,6 +46,7 @@ class BlockCorruptionDataModule(SyntheticDataModule):
         batch_size: int = 32,
         num_workers: int = 0,
         pin_memory: bool = False,
+        codec: Any = None,
     ) -> None:
         super().__init__(
             seed, train_size, val_size, test_size, fresh_train_samples, batch_size, num_workers, pin_memory
@@ -60,6 +63,7 @@ class BlockCorruptionDataModule(SyntheticDataModule):
             width=width,
             seed=seed,
             classes=tuple(classes),
+            codec=codec,
         )
         self.classes = classes
 
