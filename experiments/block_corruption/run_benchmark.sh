@@ -2,6 +2,7 @@
 # Reproduces every number in experiments/block_corruption/README.md.
 #   bash experiments/block_corruption/run_benchmark.sh            # trains with the GPU recipe
 #   CKPT=path/to/best.ckpt bash experiments/block_corruption/run_benchmark.sh   # skip training
+#   CODEC=1 ... (or CODEC_CKPT=path/to/best.ckpt ...)   # also the codec-in-the-loop recipe
 # Training needs a GPU (experiment=block_corruption_gpu); everything after it runs on 2 CPU cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,3 +38,19 @@ cp "$RUN/eval_real_dev/metrics.json" "$RESULTS/eval_real_dev_set.json"
 # 4. Export (ONNX parity at two sizes) and CPU speed at 224x224, 640x360, 1280x720.
 "$PY" export.py detector=block_corruption "ckpt_path=$CKPT" "export_dir=$RUN/exports" "hydra.run.dir=$RUN/export"
 "$PY" experiments/block_corruption/bench_speed.py "$RUN/exports" --threads 2
+
+# 5. Codec in the loop (README section of that name): train experiment=block_corruption_codec_gpu
+#    (GPU) unless CODEC_CKPT is given, then the same evaluations.
+if [ -n "${CODEC:-}${CODEC_CKPT:-}" ]; then
+  if [ -z "${CODEC_CKPT:-}" ]; then
+    "$PY" train.py experiment=block_corruption_codec_gpu test=false "hydra.run.dir=$RUN/codec_train"
+    CODEC_CKPT=$(ls "$RUN"/codec_train/checkpoints/best-*.ckpt | head -1)
+  fi
+  "$PY" eval.py detector=block_corruption "ckpt_path=$CODEC_CKPT" "hydra.run.dir=$RUN/codec_eval_sim"
+  cp "$RUN/codec_eval_sim/metrics.json" "$RESULTS/codec_eval_simulated_test.json"
+  "$PY" eval.py detector=block_corruption "ckpt_path=$CODEC_CKPT" "real_set=$REAL" "hydra.run.dir=$RUN/codec_eval_real"
+  cp "$RUN/codec_eval_real/metrics.json" "$RESULTS/codec_eval_real_set.json"
+  cp "$RUN/codec_eval_real/overlays.png" "$RESULTS/codec_overlays_real.png"
+  "$PY" eval.py detector=block_corruption "ckpt_path=$CODEC_CKPT" "real_set=$DEV" "hydra.run.dir=$RUN/codec_eval_real_dev"
+  cp "$RUN/codec_eval_real_dev/metrics.json" "$RESULTS/codec_eval_real_dev_set.json"
+fi
