@@ -2,7 +2,8 @@
 
 Module names follow the published PANNs checkpoints (``bn0``, ``conv_block1.conv1``, ``fc1``), so
 their trunk weights load from a local file with :func:`load_pann_weights`; the classification head
-is always new.
+is always new. With ``cues=True`` the head also sees hand-designed cues computed from the same
+waveform (:class:`~vqa_train.models.audio_cues.AudioCues`: mains comb, impulses, noise flatness).
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from vqa_train.models.audio_cues import AudioCues
 from vqa_train.models.logmel import LogMel
 
 log = logging.getLogger(__name__)
+
+# Width of the small ReLU layer that mixes the normalised cues (cues=True) before the head.
+CUE_HIDDEN = 32
 
 # Channel widths of each variant's blocks (PANNs: width 64), and whether a block has one 5x5 conv.
 ARCHS: dict[str, tuple[tuple[int, ...], bool]] = {
@@ -47,7 +52,13 @@ class ConvBlock(nn.Module):
 
 
 class PannClassifier(nn.Module):
-    """Waveform ``(batch, samples)`` at ``sample_rate`` -> class logits ``(batch, num_classes)``."""
+    """Waveform ``(batch, samples)`` at ``sample_rate`` -> class logits ``(batch, num_classes)``.
+
+    With ``cues=True`` the head's input is the CNN embedding, the BatchNorm-normalised
+    :class:`AudioCues` vector and a ``CUE_HIDDEN``-unit ReLU layer over it (interactions such as
+    "strong comb *and* locked to the mains"), concatenated. ``cues=False`` is the plain PANN, with
+    the same state dict as before the option existed.
+    """
 
     def __init__(
         self,
@@ -62,6 +73,7 @@ class PannClassifier(nn.Module):
         f_max: float = 14000.0,
         dropout: float = 0.2,
         embedding_dim: int | None = None,
+        cues: bool = False,
     ) -> None:
         super().__init__()
         if arch not in ARCHS:
@@ -80,7 +92,14 @@ class PannClassifier(nn.Module):
         self.num_blocks = len(blocks)
         emb = embedding_dim or c_in
         self.fc1 = nn.Linear(c_in, emb)
-        self.head = nn.Linear(emb, num_classes)
+        self.cues: AudioCues | None = None
+        head_in = emb
+        if cues:
+            self.cues = AudioCues(sample_rate)
+            self.cue_norm = nn.BatchNorm1d(self.cues.dim)
+            self.cue_mix = nn.Linear(self.cues.dim, CUE_HIDDEN)
+            head_in += self.cues.dim + CUE_HIDDEN
+        self.head = nn.Linear(head_in, num_classes)
         self.dropout = dropout
 
     def embed(self, wave: torch.Tensor) -> torch.Tensor:
@@ -98,7 +117,11 @@ class PannClassifier(nn.Module):
         return F.relu(self.fc1(x))
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
-        return self.head(F.dropout(self.embed(wave), p=self.dropout, training=self.training))
+        h = F.dropout(self.embed(wave), p=self.dropout, training=self.training)
+        if self.cues is not None:
+            c = self.cue_norm(self.cues(wave))
+            h = torch.cat([h, c, F.relu(self.cue_mix(c))], dim=1)
+        return self.head(h)
 
 
 def load_pann_weights(model: nn.Module, path: str | Path) -> list[str]:

@@ -1,0 +1,179 @@
+"""The hand-designed audio cues see what they are built for; PANN with cues trains, exports, composes."""
+
+from __future__ import annotations
+
+import logging
+
+import hydra
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+from omegaconf import OmegaConf
+
+from synth.audio import AudioMeta, Clicks, Hum, ProceduralAudio
+from vqa_train.deploy.export import EXPORT_SPECS, parity, to_onnx
+from vqa_train.models.audio_cues import CUE_NAMES, AudioCues
+from vqa_train.models.pann import PannClassifier
+
+SR = 32000
+META = AudioMeta(sample_rate=SR)
+
+
+@pytest.fixture(scope="module")
+def cues() -> AudioCues:
+    return AudioCues(SR).eval()
+
+
+def _cues(module: AudioCues, clips: list[np.ndarray], name: str) -> np.ndarray:
+    """One named cue for each ``(1, samples)`` clip."""
+    with torch.no_grad():
+        out = module(torch.from_numpy(np.concatenate(clips)))
+    return out[:, CUE_NAMES.index(name)].numpy()
+
+
+def _drone(f0: float, seed: int = 0) -> np.ndarray:
+    """A sustained organ-like note (8 harmonics, 3 dB down each) over a -80 dBFS noise floor."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(SR) / SR
+    wave = sum(
+        0.7 ** (k - 1) * np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 2 * np.pi)) for k in range(1, 9)
+    )
+    wave = 0.3 * wave / np.max(np.abs(wave)) + 1e-4 * rng.standard_normal(SR)
+    return wave[None].astype(np.float32)
+
+
+def test_shape_names_and_any_batch_or_length(cues):
+    assert cues.dim == len(CUE_NAMES) == len(set(CUE_NAMES)) == 33
+    with torch.no_grad():
+        for batch, n in ((1, SR), (3, SR // 2), (2, 48123), (1, cues.min_samples)):
+            out = cues(torch.randn(batch, n) * 0.1)
+            assert out.shape == (batch, cues.dim) and torch.isfinite(out).all()
+        assert cues(torch.zeros(2, 1, SR)).shape == (2, cues.dim)  # (B, 1, N) as the data module gives
+
+
+def test_finite_for_silence_and_full_scale(cues):
+    rng = np.random.default_rng(0)
+    clips = [
+        np.zeros(SR, np.float32),
+        rng.uniform(-1, 1, SR).astype(np.float32),
+        np.clip(rng.standard_normal(SR) * 2, -1, 1).astype(np.float32),
+        np.sign(np.sin(2 * np.pi * 50 * np.arange(SR) / SR)).astype(np.float32),  # full-scale square
+    ]
+    with torch.no_grad():
+        out = cues(torch.from_numpy(np.stack(clips)))
+    assert torch.isfinite(out).all()
+    assert out[0].abs().max() < 14.01  # digital silence sits on the -140 dB floor, not at -inf
+
+
+@pytest.mark.parametrize("mains", [50, 60])
+def test_comb_separates_mains_hum_from_drones(cues, mains):
+    drones = [_drone(f) for f in (73.0, 110.0, mains - 1.0, mains + 1.5)]  # off the comb, some by 1 Hz
+    hum = Hum(mains_hz_choices=(float(mains),))
+    hummed = [
+        hum(_drone(f, seed), np.random.default_rng(seed), META)[0] for f in (73.0, 110.0) for seed in range(3)
+    ]
+    for stat, gap in (("count", 0.5), ("odd", 3.0)):
+        name = f"comb{mains}_{stat}"
+        assert _cues(cues, hummed, name).min() > _cues(cues, drones, name).max() + gap, name
+    other = 60 if mains == 50 else 50  # 50 Hz hum is not a 60 Hz comb, nor the reverse
+    assert _cues(cues, hummed, f"comb{other}_count").max() < 0.5
+
+
+def test_impulse_cue_rises_with_one_click(cues):
+    source = ProceduralAudio()
+    clean = [source.segment(np.random.default_rng(seed), "test", SR, SR)[0] for seed in range(6)]
+    click = Clicks(single_click_prob=1.0)
+    clicked = [click(x, np.random.default_rng(100 + i), META)[0] for i, x in enumerate(clean)]
+    peak = [
+        np.maximum(_cues(cues, x, "click1_peak"), _cues(cues, x, "click2_peak")) for x in (clean, clicked)
+    ]
+    assert (peak[1] > peak[0] + 0.3).all(), peak
+    spike = np.array(clean[0])  # a single-sample spike 20 dB over a steady tone stands out by far more
+    spike[0, SR // 2] += 10 * np.sqrt(np.mean(spike**2))
+    assert _cues(cues, [spike], "click2_peak")[0] > _cues(cues, [clean[0]], "click2_peak")[0] + 1.0
+
+
+def test_flatness_and_stationarity_tell_hiss_from_tones_and_fluctuating_beds(cues):
+    rng = np.random.default_rng(0)
+    t = np.arange(SR) / SR
+    noise = (0.05 * rng.standard_normal(SR)).astype(np.float32)[None]
+    tones = (0.2 * np.sin(2 * np.pi * np.outer(t, [2500.0, 6000.0, 9000.0])).sum(1)).astype(np.float32)[None]
+    gusty = (noise * (1 + 0.9 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)  # a fluctuating bed
+    for band in ("mid", "high"):
+        assert (
+            _cues(cues, [noise], f"{band}_flat_mean")[0] > _cues(cues, [tones], f"{band}_flat_mean")[0] + 1.0
+        )
+        assert (
+            _cues(cues, [noise], f"{band}_level_std")[0] < _cues(cues, [gusty], f"{band}_level_std")[0] - 0.2
+        )
+    white = _cues(cues, [noise], "high_flat_mean")[0]
+    assert -0.4 < white < -0.1  # log10 flatness of a white periodogram is about -0.25
+
+
+def _trained_net(cues: bool) -> PannClassifier:
+    """A tiny PANN after a few train-mode steps, so its BatchNorm statistics are not the identity."""
+    torch.manual_seed(0)
+    net = PannClassifier(5, width=4, cues=cues)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    for _ in range(2):
+        loss = torch.nn.functional.cross_entropy(net(torch.randn(4, SR) * 0.1), torch.tensor([0, 1, 2, 3]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return net.eval()
+
+
+def test_pann_default_is_unchanged_and_cues_add_only_new_tensors():
+    plain, with_cues = PannClassifier(5, width=4), PannClassifier(5, width=4, cues=True)
+    assert plain.cues is None
+    assert not any(k.startswith("cue") for k in plain.state_dict())
+    extra = set(with_cues.state_dict()) - set(plain.state_dict())
+    assert extra and all(k.startswith(("cue_norm.", "cue_mix.")) for k in extra)  # AudioCues has no state
+    assert (
+        with_cues.head.in_features
+        == plain.head.in_features + with_cues.cues.dim + with_cues.cue_mix.out_features
+    )
+
+
+def test_pann_with_cues_forwards_and_exports_with_onnx_runtime_parity(tmp_path, caplog):
+    net = _trained_net(cues=True)
+    with torch.no_grad():
+        for n in (16000, SR, 48123):
+            assert net(torch.randn(2, n) * 0.1).shape == (2, 5)
+    info = {"detector": {"segment_s": 1.0, "sample_rate": SR}, "model": {"net": {}}}
+    spec = EXPORT_SPECS["audio_segment_classifier"](net, info)
+    path = tmp_path / "audio_artifacts.onnx"
+    with caplog.at_level(logging.INFO, logger="vqa_train.deploy.export"):
+        to_onnx(spec, path, opset=18)
+    assert "exporter failed" not in caplog.text  # the TorchScript exporter took it: no FFT op, no fallback
+    assert parity(spec, path) < 1e-4  # export.yaml's parity_atol
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    x = np.zeros((2, 20011), np.float32)  # another length, digital silence included
+    x[1] = np.random.default_rng(1).uniform(-1, 1, x.shape[1])
+    with torch.no_grad():
+        ref = spec.model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(sess.run(None, {"waveform": x})[0], ref, atol=1e-4)
+
+
+def test_cues_experiment_composes_with_cues_on(compose_config):
+    base = compose_config("train", ["experiment=audio_artifacts_cpu30"])
+    cfg = compose_config("train", ["experiment=audio_artifacts_cues_cpu30"])
+    assert cfg.model.net.cues is True and base.model.net.cues is False
+    assert compose_config("train", []).model.net.cues is False
+    assert "cues" in cfg.tags
+    for key in ("seed", "trainer", "detector", "model.optimizer", "model.scheduler"):
+        assert OmegaConf.select(cfg, key) == OmegaConf.select(base, key), key  # the frozen CPU recipe
+    # Only the epoch size differs (7,500 segments: the cues cost ~3 % per step of a 30-min budget).
+    assert cfg.data.train_size == 7500 and base.data.train_size == 8000
+    cfg.data.train_size = base.data.train_size
+    assert cfg.data == base.data
+    net_cfg, base_net = OmegaConf.to_container(cfg.model.net), OmegaConf.to_container(base.model.net)
+    assert {k: v for k, v in net_cfg.items() if k != "cues"} == {
+        k: v for k, v in base_net.items() if k != "cues"
+    }
+    small = compose_config("train", ["experiment=audio_artifacts_cues_cpu30", "model.net.width=4"])
+    net = hydra.utils.instantiate(small.model.net).eval()
+    assert isinstance(net.cues, AudioCues)
+    with torch.no_grad():
+        assert net(torch.zeros(2, SR)).shape == (2, 5)
