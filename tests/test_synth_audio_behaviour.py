@@ -303,3 +303,16 @@ def test_functional_kernels_leave_inputs_alone() -> None:
     functional.add_hiss(clean, SR, -3.0, 20.0, -60.0, 0.0, 0)
     functional.distort(clean, "soft", 10.0, 0.9)
     np.testing.assert_array_equal(clean, before)
+
+
+def test_speech_glottal_phase_never_jumps() -> None:
+    """Each sample advances the glottal phase by its own f0 / sr, from the random start on (a jump
+    after the first 2-ms block once put a click into clean speech)."""
+    from synth.audio.sources.procedural import glottal_cycles
+
+    rng = np.random.default_rng(0)
+    sr, step, n = 32000, 64, 32000
+    f0 = rng.uniform(90.0, 260.0, -(-n // step))
+    cycles = glottal_cycles(f0, step, sr, n, phase=0.73)
+    assert cycles.shape == (n,) and cycles[0] == pytest.approx(0.73)
+    np.testing.assert_allclose(np.diff(cycles), np.repeat(f0 / sr, step)[: n - 1], rtol=0, atol=1e-9)

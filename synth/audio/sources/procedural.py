@@ -571,6 +571,18 @@ def _drums(r: _Render, out: np.ndarray, beat: float, bar_pos: float, duration: f
 # ---------------------------------------------------------------------------------------------- speech
 
 
+def glottal_cycles(f0: np.ndarray, step: int, sr: int, n: int, phase: float) -> np.ndarray:
+    """Glottal phase in cycles, per sample, for a pitch contour ``f0`` given per ``step`` samples.
+
+    The phase is integrated from ``phase`` (a random start): every sample advances by its block's
+    ``f0 / sr``, so the pulse train never jumps (a jump is an audible click in clean speech).
+    """
+    increments = f0 * step / sr
+    start_cycles = phase + np.concatenate([[0.0], np.cumsum(increments)[:-1]])
+    within = np.tile(np.arange(step, dtype=np.float64), len(f0))
+    return (np.repeat(start_cycles, step) + within * np.repeat(f0 / sr, step))[:n]
+
+
 def _speech(
     rng: np.random.Generator,
     n: int,
@@ -637,10 +649,7 @@ def _speech(
     if len(voiced):  # fill the gaps of the contour so the phase stays smooth
         semitones = np.interp(np.arange(coarse), voiced, semitones[voiced])
     f0 = f0_hz * 2.0 ** (semitones / 12.0) * (1 + 0.004 * np.sin(np.arange(coarse) * 0.7))
-    increments = f0 * step / sr
-    start_cycles = np.concatenate([[r.u(0, 1)], np.cumsum(increments)[:-1]])
-    within = np.tile(np.arange(step, dtype=np.float64), coarse)
-    cycles = (np.repeat(start_cycles, step) + within * np.repeat(f0 / sr, step))[:n]
+    cycles = glottal_cycles(f0, step, sr, n, r.u(0, 1))
     for start, end, vowel in spans:
         lo, hi = int(round(start * sr)), int(round(end * sr))
         lo_c, hi_c = max(lo, 0), min(hi, n)
