@@ -23,3 +23,16 @@ cp "$RUN/eval/confusion_matrix_dsp_baseline.png" "$RESULTS/confusion_matrix_dsp_
 "$PY" export.py detector=audio_artifacts "ckpt_path=$CKPT" "export_dir=$RUN/exports" "hydra.run.dir=$RUN/export"
 "$PY" experiments/audio_artifacts/bench_onnx.py "$RUN/exports" 32
 "$PY" experiments/audio_artifacts/bench_throughput.py
+
+# The cue-branch recipe (README section "Hand-designed cues"): the same budget with model.net.cues=true.
+start=$(date +%s)
+"$PY" train.py experiment=audio_artifacts_cues_cpu30 "hydra.run.dir=$RUN/cues_train"
+echo "train wall time: $(( $(date +%s) - start )) s" | tee "$RESULTS/cues_train_wall_time.txt"
+CKPT=$(ls "$RUN"/cues_train/checkpoints/best-*.ckpt | head -1)
+cp "$RUN/cues_train/learning_curve.json" "$RESULTS/cues_learning_curve.json"
+cp "$RUN/cues_train/learning_curve.png" "$RESULTS/cues_learning_curve.png"
+"$PY" eval.py detector=audio_artifacts "ckpt_path=$CKPT" "hydra.run.dir=$RUN/cues_eval"
+cp "$RUN/cues_eval/metrics.json" "$RESULTS/cues_eval_simulated_test.json"
+cp "$RUN/cues_eval/confusion_matrix.png" "$RESULTS/cues_confusion_matrix.png"
+"$PY" export.py detector=audio_artifacts "ckpt_path=$CKPT" "export_dir=$RUN/cues_exports" "hydra.run.dir=$RUN/cues_export"
+"$PY" experiments/audio_artifacts/bench_onnx.py "$RUN/cues_exports" 32 "$RESULTS/cues_onnx_speed.json"

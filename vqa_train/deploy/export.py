@@ -94,7 +94,9 @@ def _audio_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
             "sample_rate": int(det["sample_rate"]),
             "segment_s": float(det["segment_s"]),
             "features": {
-                k: info["model"]["net"].get(k) for k in ("n_fft", "hop_length", "n_mels", "f_min", "f_max")
+                **{k: info["model"]["net"].get(k) for k in ("n_fft", "hop_length", "n_mels", "f_min", "f_max")},
+                # The hand-designed cue branch (mains comb, impulses, noise flatness) runs inside the graph.
+                "cues": bool(info["model"]["net"].get("cues", False)),
             },
         },
     )
