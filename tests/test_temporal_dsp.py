@@ -11,6 +11,7 @@ from vqa_train.baselines.temporal_dsp import (
     blackdetect_frames,
     frame_differences,
     freezedetect_frames,
+    repeat_cadence,
     scdet_frames,
     silencedetect_audio,
 )
@@ -233,3 +234,35 @@ def test_baseline_fit_on_clips_finds_frozen_frames():
     assert not model.predict(scores)[0]  # frame 0 has no predecessor: NaN, predicted clean
     assert model.evaluate(scores, labels[0]) == 1.0
     np.testing.assert_array_equal(model.predict(scores), freezedetect_frames(clips[0], FPS)["copy_flags"])
+
+
+# ----------------------------------------------------------------------------------- repeat cadence
+
+
+@pytest.mark.parametrize("phase", range(5))
+def test_pulldown_repeats_have_cadence_five(phase):
+    from synth.video.temporal_negatives import pulldown_sources
+
+    film = moving(40)
+    clip = np.stack([film[top] for top, _ in pulldown_sources(32, phase, "repeat")])
+    assert repeat_cadence(clip) == 5
+    doubled = np.repeat(moving(16), 2, axis=0)  # 12.5 fps shown at 25: every other frame repeats
+    assert repeat_cadence(doubled) == 2
+
+
+def test_irregular_repeats_stills_and_clean_motion_have_no_cadence():
+    assert repeat_cadence(moving(32)) == 0
+    # a stutter: repeats and skips off the beat (positions of the source frames)
+    assert repeat_cadence(panning([0, 1, 2, 2, 4, 5, 6, 7, 7, 7, 10, 11, 13, 14, 14, 15, 16, 18, 19, 20])) == 0
+    # pulldown with one extra repeat (a stutter inside telecined content) breaks the beat
+    from synth.video.temporal_negatives import pulldown_sources
+
+    film = moving(40)
+    sources = [top for top, _ in pulldown_sources(32, 0, "repeat")]
+    sources[14] = sources[13]  # frame 14 repeats too, off the beat (beats: 2, 7, 12, ...)
+    assert repeat_cadence(np.stack([film[s] for s in sources])) == 0
+    # a still shot "repeats" every frame: no motion, no cadence
+    assert repeat_cadence(np.repeat(moving(1), 32, axis=0)) == 0
+    # a pulldown that stops half-way (a missing beat) is not a cadence through the clip
+    held = np.stack([film[top] for top, _ in pulldown_sources(16, 0, "repeat")] + list(moving(16)))
+    assert repeat_cadence(held) == 0

@@ -143,6 +143,48 @@ def test_fast_dev_run(tmp_path, detector):
     assert objects["trainer"].fast_dev_run
 
 
+def ecfg_overrides(metrics: dict) -> list[str]:
+    return [
+        "detector=freeze",
+        f"ckpt_path={metrics['best_ckpt_path']}",
+        "detector.height=24",
+        "detector.width=32",
+        "detector.num_frames=10",
+        "data.test_size=6",
+        "data.val_size=4",
+    ]
+
+
+def test_detect_cadence_veto_zeroes_pulldown_windows(monkeypatch):
+    """detect.py's temporal runner: with the sidecar's cadence_veto, windows of 3:2 pulldown score 0."""
+    import synth.media
+    from synth.video.temporal_negatives import pulldown_sources
+    from vqa_train.deploy.runners import run_temporal_segments
+
+    rng = np.random.default_rng(0)
+    film = [rng.integers(0, 256, (16, 24, 3), dtype=np.uint8) for _ in range(40)]
+    frames = [film[top] for top, _ in pulldown_sources(40, 2, "repeat")]
+    monkeypatch.setattr(synth.media, "iter_video_frames", lambda path, fps=None: enumerate(frames))
+
+    class AlwaysDefect:
+        def run(self, _, feeds):
+            return [np.ones(feeds["clips"].shape[:2], np.float32)]
+
+    meta = {
+        "fps": 25.0,
+        "num_frames": 20,
+        "height": 16,
+        "width": 24,
+        "classes": ["clean", "stutter"],
+        "detector": "stutter",
+        "kind": "temporal_segmenter",
+    }
+    flagged = run_temporal_segments(meta, AlwaysDefect(), Path("x.mp4"), 0.5, 1)
+    assert flagged["num_units"] == 40 and len(flagged["events"]) == 1
+    vetoed = run_temporal_segments({**meta, "cadence_veto": True}, AlwaysDefect(), Path("x.mp4"), 0.5, 1)
+    assert vetoed["num_units"] == 40 and vetoed["events"] == []
+
+
 def test_freeze_train_then_eval_with_baseline(tmp_path):
     out = tmp_path / "train"
     cfg = compose_cfg("train", [*tiny("freeze"), "trainer.max_epochs=2", "data.train_size=16"], out)
@@ -152,19 +194,7 @@ def test_freeze_train_then_eval_with_baseline(tmp_path):
     assert (out / "confusion" / "test.png").is_file()
 
     run = tmp_path / "eval"
-    ecfg = compose_cfg(
-        "eval",
-        [
-            "detector=freeze",
-            f"ckpt_path={metrics['best_ckpt_path']}",
-            "detector.height=24",
-            "detector.width=32",
-            "detector.num_frames=10",
-            "data.test_size=6",
-            "data.val_size=4",
-        ],
-        run,
-    )
+    ecfg = compose_cfg("eval", ecfg_overrides(metrics), run)
     report = evaluate(ecfg)
     saved = json.loads((run / "metrics.json").read_text())
     assert saved["model"]["balanced_accuracy"] == report["model"]["balanced_accuracy"]
@@ -179,6 +209,13 @@ def test_freeze_train_then_eval_with_baseline(tmp_path):
     for png in ("confusion_matrix.png", "confusion_matrix_baseline.png", "timeline.png"):
         assert (run / png).stat().st_size > 0, png
 
+    # The cadence rule (off in this preset by default) is reported when on.
+    vetoed = evaluate(
+        compose_cfg("eval", [*ecfg_overrides(metrics), "detector.cadence_veto=true"], tmp_path / "e2")
+    )
+    assert set(vetoed["cadence_veto"]) == {"clips_vetoed", "of_which_defective", "periods"}
+    assert "cadence_veto" not in report
+
     # real_set=DIR reads DIR/manifest.csv (tests/test_temporal_realset.py builds and scores one).
     ecfg.real_set = str(tmp_path / "no_set")
     with pytest.raises(FileNotFoundError, match=r"no_set/manifest.csv not found"):
@@ -192,7 +229,7 @@ def test_freeze_train_then_eval_with_baseline(tmp_path):
     result = export(xcfg)
     sidecar = json.loads(Path(result["sidecar"]).read_text())
     assert sidecar["kind"] == "temporal_segmenter" and sidecar["parity_max_abs_diff"] <= 1e-4
-    assert sidecar["num_frames"] == 10 and sidecar["fps"] == 25.0
+    assert sidecar["num_frames"] == 10 and sidecar["fps"] == 25.0 and sidecar["cadence_veto"] is False
     media = write_mp4(tmp_path / "clip.mp4", seconds=2.2, fps=25, size=(48, 32), audio=None)
     dcfg = compose_cfg(
         "detect", [f"input={media}", f"export_dir={tmp_path / 'x' / 'exports'}"], tmp_path / "d"

@@ -185,6 +185,37 @@ def frame_differences(clip: np.ndarray) -> np.ndarray:
     return diff
 
 
+def repeat_cadence(
+    clip: np.ndarray,
+    periods: Sequence[int] = (2, 3, 4, 5, 6),
+    repeat_levels: float = 0.5,
+    min_pace_levels: float = 1.0,
+) -> int:
+    """The period of a regular repeat cadence that runs through the whole clip, or 0 if there is none.
+
+    Telecine and frame-rate doubling repeat frames on a fixed beat (3:2 pulldown shown at 25 or
+    30 fps: one frame in five), which is legitimate; a stutter repeats and skips frames irregularly
+    over a span. A frame is a repeat when its mean difference to the previous frame is below
+    ``repeat_levels`` while the clip moves (median difference >= ``min_pace_levels``: in a still
+    shot every frame is a "repeat"). The clip has cadence ``p`` when its repeats fall exactly on
+    every ``p``-th frame from the first to the last beat that fits in it: at least two beats, none
+    missing, none extra.
+    """
+    diff = frame_differences(clip)[1:]
+    moving = diff[diff >= repeat_levels]
+    if len(diff) < 4 or len(moving) == 0 or np.median(moving) < min_pace_levels:
+        return 0
+    repeats = np.flatnonzero(diff < repeat_levels)
+    if len(repeats) < 2:
+        return 0
+    for period in periods:
+        phase = int(repeats[0]) % period
+        beats = np.arange(phase, len(diff), period)
+        if len(beats) >= 2 and np.array_equal(repeats, beats):
+            return int(period)
+    return 0
+
+
 # ------------------------------------------------------------------------------------- blackdetect
 
 

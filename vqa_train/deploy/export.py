@@ -94,7 +94,10 @@ def _audio_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
             "sample_rate": int(det["sample_rate"]),
             "segment_s": float(det["segment_s"]),
             "features": {
-                **{k: info["model"]["net"].get(k) for k in ("n_fft", "hop_length", "n_mels", "f_min", "f_max")},
+                **{
+                    k: info["model"]["net"].get(k)
+                    for k in ("n_fft", "hop_length", "n_mels", "f_min", "f_max")
+                },
                 # The hand-designed cue branch (mains comb, impulses, noise flatness) runs inside the graph.
                 "cues": bool(info["model"]["net"].get("cues", False)),
             },
@@ -183,6 +186,8 @@ def _temporal_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
             "height": h,
             "width": w,
             "event_tolerance_frames": int(det.get("event_tolerance_frames", 2)),
+            # detect.py zeroes windows whose repeats keep a regular beat (pulldown): see repeat_cadence.
+            "cadence_veto": bool(det.get("cadence_veto", False)),
         },
     )
 
@@ -232,6 +237,8 @@ def _audio_frame_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
             "context_frames": int(net.context_frames),
             "chunk_s": AUDIO_FRAME_CHUNK_S,
             "event_tolerance_frames": int(det.get("event_tolerance_frames", 2)),
+            # detect.py zeroes windows whose repeats keep a regular beat (pulldown): see repeat_cadence.
+            "cadence_veto": bool(det.get("cadence_veto", False)),
         },
     )
 
@@ -358,6 +365,8 @@ def export(cfg: DictConfig) -> dict[str, Any]:
 
     net, info = load_detector(cfg.ckpt_path)
     det = info["detector"]
+    if cfg.get("detector") is not None and "cadence_veto" in cfg.detector:
+        det["cadence_veto"] = bool(cfg.detector.cadence_veto)  # a decision rule: the current preset's choice
     if det["kind"] not in EXPORT_SPECS:
         raise ValueError(f"detector.kind '{det['kind']}' cannot be exported; known: {sorted(EXPORT_SPECS)}")
     specs = EXPORT_SPECS[det["kind"]](net, info)

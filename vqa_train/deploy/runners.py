@@ -180,6 +180,10 @@ def run_frame_maps(
 TEMPORAL_OVERLAP = 4
 
 
+# Frames a window needs before repeat_cadence may call it regular (two beats of the longest period).
+CADENCE_MIN_FRAMES = 12
+
+
 def run_temporal_segments(
     meta: dict[str, Any], session: Any, path: Path, min_score: float, batch_size: int, **_: Any
 ) -> dict[str, Any]:
@@ -187,21 +191,30 @@ def run_temporal_segments(
 
     Windows of ``num_frames`` overlap by ``TEMPORAL_OVERLAP`` frames; each frame keeps the score
     from the window where it had the most context before it. Runs of frames with probability >=
-    ``min_score`` become events. Memory is one window.
+    ``min_score`` become events. With the sidecar's ``cadence_veto`` a window whose repeats keep a
+    regular beat (pulldown) scores 0. Memory is one window.
     """
     import cv2
 
     from synth.media import iter_video_frames
+    from vqa_train.baselines.temporal_dsp import repeat_cadence
 
     fps, t, h, w = float(meta["fps"]), int(meta["num_frames"]), int(meta["height"]), int(meta["width"])
     label = list(meta["classes"])[1]
     probs: list[float] = []
     window: list[np.ndarray] = []
     done = 0  # frames whose score is final
+    cadence = [0]  # period of the last window's repeat cadence (cadence_veto)
 
     def score(frames: list[np.ndarray], keep_from: int) -> None:
-        x = np.stack(frames)[None].transpose(0, 1, 4, 2, 3).astype(np.float32) / np.float32(255.0)
+        clip = np.stack(frames)
+        x = clip[None].transpose(0, 1, 4, 2, 3).astype(np.float32) / np.float32(255.0)
         p = session.run(None, {"clips": x})[0][0]
+        if meta.get("cadence_veto"):
+            # A short last window cannot show two beats: it keeps the verdict of the one before.
+            cadence[0] = repeat_cadence(clip) if len(clip) >= CADENCE_MIN_FRAMES else cadence[0]
+            if cadence[0]:
+                p = np.zeros_like(p)
         probs.extend(float(v) for v in p[keep_from:])
 
     frames_iter = iter_video_frames(path, fps=fps)

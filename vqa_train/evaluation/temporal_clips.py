@@ -186,8 +186,14 @@ def _score(
     fps: float,
     batch_size: int,
     desc: str,
+    cadence_veto: bool = False,
 ) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    """Per clip: truth, model probabilities (when ``net``), baseline scores/flags (when ``scorer``)."""
+    """Per clip: truth, model probabilities (when ``net``), baseline scores/flags (when ``scorer``).
+
+    With ``cadence_veto`` a clip whose repeated frames keep a regular beat through the whole clip
+    (:func:`~vqa_train.baselines.temporal_dsp.repeat_cadence`: pulldown, frame doubling) gets
+    probability 0 in every frame; ``row["cadence"]`` is the period found (0: none).
+    """
     rows: list[dict[str, Any]] = []
     seconds = {"model_eager": 0.0, "dsp_baseline": 0.0}
     pending: list[tuple[dict[str, Any], np.ndarray]] = []
@@ -198,7 +204,7 @@ def _score(
             probs = _model_probs(net, [clip for _, clip in pending])
             seconds["model_eager"] += time.perf_counter() - t0
             for (row, _), p in zip(pending, probs):
-                row["prob"] = p
+                row["prob"] = np.zeros_like(p) if row.get("cadence") else p
         pending.clear()
 
     for item in track(items, desc, total=total):
@@ -207,6 +213,8 @@ def _score(
             t0 = time.perf_counter()
             row["dsp_score"], row["dsp_flags"] = scorer(item["clip"], fps)
             seconds["dsp_baseline"] += time.perf_counter() - t0
+        if cadence_veto:
+            row["cadence"] = temporal_dsp.repeat_cadence(item["clip"])
         rows.append(row)
         pending.append((row, item["clip"]))
         if len(pending) == batch_size:
@@ -227,6 +235,8 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     clean, positive = classes
     tolerance = int(det.get("event_tolerance_frames", 2))
     batch_size = int(cfg.batch_size)
+    # A decision rule, not weights: the current preset's choice applies to any checkpoint.
+    cadence_veto = bool(cfg.detector.get("cadence_veto", False))
     real, real_fps = None, float(det.get("fps", cfg.detector.fps))
     if cfg.get("real_set"):  # the manifest is checked before any work
         height, width = int(det.get("height", cfg.detector.height)), int(det.get("width", cfg.detector.width))
@@ -249,13 +259,20 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     if real is None:
         total = dm.sizes["test"]
         rows, seconds = _score(
-            net, scorer, simulated_clips(dm, "test", total), total, fps, batch_size, "scoring clips"
+            net,
+            scorer,
+            simulated_clips(dm, "test", total),
+            total,
+            fps,
+            batch_size,
+            "scoring clips",
+            cadence_veto,
         )
         source: dict[str, Any] = {"simulated_split": "test", "seed": int(cfg.data.seed)}
     else:  # whole clips of any length, one at a time
         total, items = real
         fps = real_fps
-        rows, seconds = _score(net, scorer, items, total, fps, 1, "scoring real clips")
+        rows, seconds = _score(net, scorer, items, total, fps, 1, "scoring real clips", cadence_veto)
         source = {"source": {"real_set": str(cfg.real_set)}, "baseline_fitted_on": "simulated val split"}
     model_flags = [r["prob"] > 0.5 for r in rows]
     report: dict[str, Any] = {
@@ -267,6 +284,13 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         "event_tolerance_frames": tolerance,
         "model": frame_levels(rows, model_flags, classes, tolerance),
     }
+    if cadence_veto:
+        vetoed = [r for r in rows if r.get("cadence")]
+        report["cadence_veto"] = {
+            "clips_vetoed": len(vetoed),
+            "of_which_defective": sum(int(r["label"] != clean) for r in vetoed),
+            "periods": sorted({int(r["cadence"]) for r in vetoed}),
+        }
     scores: dict[str, np.ndarray] = {"model": np.concatenate([r["prob"] for r in rows])}
     dsp_flags: list[np.ndarray] | None = None
     if baseline is not None:
