@@ -253,7 +253,9 @@ def test_pulldown_repeats_have_cadence_five(phase):
 def test_irregular_repeats_stills_and_clean_motion_have_no_cadence():
     assert repeat_cadence(moving(32)) == 0
     # a stutter: repeats and skips off the beat (positions of the source frames)
-    assert repeat_cadence(panning([0, 1, 2, 2, 4, 5, 6, 7, 7, 7, 10, 11, 13, 14, 14, 15, 16, 18, 19, 20])) == 0
+    assert (
+        repeat_cadence(panning([0, 1, 2, 2, 4, 5, 6, 7, 7, 7, 10, 11, 13, 14, 14, 15, 16, 18, 19, 20])) == 0
+    )
     # pulldown with one extra repeat (a stutter inside telecined content) breaks the beat
     from synth.video.temporal_negatives import pulldown_sources
 
