@@ -33,6 +33,11 @@ class FlatSource(ClipSource):
         return np.full((num_frames, height, width, 3), 128, np.uint8), {"kind": "flat"}
 
 
+def codec_synth(source: ClipSource, **codec) -> BlockCorruptionSynth:
+    """Plain frames (no augmentation or negatives) at the test size, with the given codec settings."""
+    return BlockCorruptionSynth(source, BlockCorruption(), augment=False, height=H, width=W, codec=codec)
+
+
 def redecode(clip: np.ndarray, loop: CodecLoop, stats: dict) -> tuple[dict, dict]:
     packets = encode_h264(
         clip,
@@ -115,27 +120,13 @@ def test_synth_share_determinism_and_untouched_other_samples() -> None:
 
 
 def test_codec_only_in_the_named_splits() -> None:
-    synth = BlockCorruptionSynth(
-        ClipSource(),
-        BlockCorruption(),
-        augment=False,
-        height=H,
-        width=W,
-        codec={"prob": 1.0, "clip_frames": T, "splits": ["train"]},
-    )
+    synth = codec_synth(ClipSource(), prob=1.0, clip_frames=T, splits=["train"])
     assert "codec" in synth.sample("train", 1)[2].stats
     assert "codec" not in synth.sample("val", 1)[2].stats
 
 
 def test_invisible_damage_falls_back_to_the_written_defect() -> None:
-    synth = BlockCorruptionSynth(
-        FlatSource(),
-        BlockCorruption(),
-        augment=False,
-        height=H,
-        width=W,
-        codec={"prob": 1.0, "clip_frames": 4, "max_attempts": 1},
-    )
+    synth = codec_synth(FlatSource(), prob=1.0, clip_frames=4, max_attempts=1)
     fallbacks = 0
     for index in range(1, 12, 2):
         frame, mask, target = synth.sample("train", index)
