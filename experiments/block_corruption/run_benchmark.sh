@@ -25,15 +25,22 @@ if [ -z "${CKPT:-}" ]; then
   CKPT=$(ls "$RUN"/train/checkpoints/best-*.ckpt | head -1)
 fi
 
-# 3. Simulated held-out split and the real set: both decisions, map IoU, blockdetect side by side.
-"$PY" eval.py detector=block_corruption "ckpt_path=$CKPT" "hydra.run.dir=$RUN/eval_sim"
-cp "$RUN/eval_sim/metrics.json" "$RESULTS/eval_simulated_test.json"
-cp "$RUN/eval_sim/overlays.png" "$RESULTS/overlays_simulated.png"
-"$PY" eval.py detector=block_corruption "ckpt_path=$CKPT" "real_set=$REAL" "hydra.run.dir=$RUN/eval_real"
-cp "$RUN/eval_real/metrics.json" "$RESULTS/eval_real_set.json"
-cp "$RUN/eval_real/overlays.png" "$RESULTS/overlays_real.png"
-"$PY" eval.py detector=block_corruption "ckpt_path=$CKPT" "real_set=$DEV" "hydra.run.dir=$RUN/eval_real_dev"
-cp "$RUN/eval_real_dev/metrics.json" "$RESULTS/eval_real_dev_set.json"
+# 3. Simulated held-out split (also with 30 % codec frames) and both real sets: both decisions,
+#    map IoU, blockdetect side by side. evaluate CKPT PREFIX writes results/PREFIXeval_*.json.
+evaluate() {
+  local ckpt=$1 p=$2
+  "$PY" eval.py detector=block_corruption "ckpt_path=$ckpt" "hydra.run.dir=$RUN/${p}eval_sim"
+  cp "$RUN/${p}eval_sim/metrics.json" "$RESULTS/${p}eval_simulated_test.json"
+  cp "$RUN/${p}eval_sim/overlays.png" "$RESULTS/${p}overlays_simulated.png"
+  "$PY" eval.py detector=block_corruption "ckpt_path=$ckpt" data.codec.prob=0.3 "hydra.run.dir=$RUN/${p}eval_sim_codec"
+  cp "$RUN/${p}eval_sim_codec/metrics.json" "$RESULTS/${p}eval_simulated_test_with_codec.json"
+  "$PY" eval.py detector=block_corruption "ckpt_path=$ckpt" "real_set=$REAL" "hydra.run.dir=$RUN/${p}eval_real"
+  cp "$RUN/${p}eval_real/metrics.json" "$RESULTS/${p}eval_real_set.json"
+  cp "$RUN/${p}eval_real/overlays.png" "$RESULTS/${p}overlays_real.png"
+  "$PY" eval.py detector=block_corruption "ckpt_path=$ckpt" "real_set=$DEV" "hydra.run.dir=$RUN/${p}eval_real_dev"
+  cp "$RUN/${p}eval_real_dev/metrics.json" "$RESULTS/${p}eval_real_dev_set.json"
+}
+evaluate "$CKPT" ""
 
 # 4. Export (ONNX parity at two sizes) and CPU speed at 224x224, 640x360, 1280x720.
 "$PY" export.py detector=block_corruption "ckpt_path=$CKPT" "export_dir=$RUN/exports" "hydra.run.dir=$RUN/export"
@@ -45,12 +52,7 @@ if [ -n "${CODEC:-}${CODEC_CKPT:-}" ]; then
   if [ -z "${CODEC_CKPT:-}" ]; then
     "$PY" train.py experiment=block_corruption_codec_gpu test=false "hydra.run.dir=$RUN/codec_train"
     CODEC_CKPT=$(ls "$RUN"/codec_train/checkpoints/best-*.ckpt | head -1)
+    cp "$RUN/codec_train/learning_curve.json" "$RESULTS/codec_learning_curve.json"
   fi
-  "$PY" eval.py detector=block_corruption "ckpt_path=$CODEC_CKPT" "hydra.run.dir=$RUN/codec_eval_sim"
-  cp "$RUN/codec_eval_sim/metrics.json" "$RESULTS/codec_eval_simulated_test.json"
-  "$PY" eval.py detector=block_corruption "ckpt_path=$CODEC_CKPT" "real_set=$REAL" "hydra.run.dir=$RUN/codec_eval_real"
-  cp "$RUN/codec_eval_real/metrics.json" "$RESULTS/codec_eval_real_set.json"
-  cp "$RUN/codec_eval_real/overlays.png" "$RESULTS/codec_overlays_real.png"
-  "$PY" eval.py detector=block_corruption "ckpt_path=$CODEC_CKPT" "real_set=$DEV" "hydra.run.dir=$RUN/codec_eval_real_dev"
-  cp "$RUN/codec_eval_real_dev/metrics.json" "$RESULTS/codec_eval_real_dev_set.json"
+  evaluate "$CODEC_CKPT" codec_
 fi
