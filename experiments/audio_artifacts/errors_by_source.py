@@ -1,0 +1,68 @@
+"""Which clean content an audio-artifact model mistakes for a defect, by source kind and layer.
+
+    python experiments/audio_artifacts/errors_by_source.py results/cues_eval_simulated_test.json \
+        --experiment audio_artifacts_cues_cpu30 --predicted hiss
+
+Re-synthesises the simulated test split of the experiment that produced the eval report (samples
+are a pure function of seed, split and index), then counts, for every source kind and layer of
+the clean (``none``) segments, how many the report lists as predicted ``--predicted``. Prints a
+table and writes it as JSON beside the report (``<report>.errors_by_source.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+
+import hydra
+from hydra import compose, initialize_config_dir
+
+import vqa_train  # noqa: F401  (environment defaults)
+from vqa_train.utils.atomic import write_json
+from vqa_train.utils.config import CONF_DIR
+
+
+def main(report_path: str, experiment: str, predicted: str, clean: str = "none") -> dict:
+    report = json.loads(Path(report_path).read_text())
+    wrong = {e["index"] for e in report["errors"] if e["label"] == clean and e["predicted"] == predicted}
+    with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
+        cfg = compose("train", overrides=[f"experiment={experiment}"])
+    synth = hydra.utils.instantiate(cfg.data, _convert_="partial").synth
+    total, errors = Counter(), Counter()
+    for index in range(int(cfg.data.test_size)):
+        if synth.label_of(index) != clean:
+            continue
+        _, target = synth.sample("test", index)
+        source = target.stats.get("source", {})
+        tags = {f"kind:{source.get('kind')}"} | {f"layer:{layer}" for layer in source.get("layers") or []}
+        for tag in tags:
+            total[tag] += 1
+            errors[tag] += index in wrong
+    rows = sorted(
+        ({"tag": t, "clean_segments": total[t], f"called_{predicted}": errors[t]} for t in total),
+        key=lambda r: -r[f"called_{predicted}"] / r["clean_segments"],
+    )
+    print(f"{'source tag':24} {'clean':>6} {'called ' + predicted:>14} {'rate':>6}")
+    for r in rows:
+        n, k = r["clean_segments"], r[f"called_{predicted}"]
+        print(f"{r['tag']:24} {n:6d} {k:14d} {k / n:6.1%}")
+    result = {
+        "command": f"python experiments/audio_artifacts/errors_by_source.py {report_path} "
+        f"--experiment {experiment} --predicted {predicted}",
+        "clean_called": predicted,
+        "errors": len(wrong),
+        "rows": rows,
+    }
+    write_json(Path(report_path).with_suffix(".errors_by_source.json"), result)
+    return result
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("report", help="metrics.json of eval.py on the simulated test split")
+    ap.add_argument("--experiment", default="audio_artifacts_cues_cpu30", help="the experiment that trained it")
+    ap.add_argument("--predicted", default="hiss", help="the wrong class to break down")
+    a = ap.parse_args()
+    main(a.report, a.experiment, a.predicted)
