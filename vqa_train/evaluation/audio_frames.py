@@ -53,7 +53,7 @@ from vqa_train.baselines.temporal_dsp import TemporalDSPBaseline, silencedetect_
 from vqa_train.checkpoint import load_detector
 from vqa_train.data.audio_frames import frame_labels
 from vqa_train.data.manifest import parse_spans, read_manifest
-from vqa_train.evaluation.common import frame_aucs, frame_levels, frame_timeline, per_mechanism
+from vqa_train.evaluation.common import clip_errors, frame_aucs, frame_levels, frame_timeline, per_mechanism
 from vqa_train.metrics import (
     balanced_accuracy,
 )
@@ -359,16 +359,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     else:
         report["per_mechanism"] = per_mechanism(rows, clean, tolerance, model_flags, dsp_flags)
     report["seconds_per_segment"] = seconds
-    report["errors"] = [
-        {
-            **r["origin"],
-            "label": r["label"],
-            "content": r["content"],
-            "max_prob": round(float(r["prob"].max()), 5),
-        }
-        for r, f in zip(rows, model_flags)
-        if bool(f.any()) != (r["label"] == positive)
-    ][:200]
+    report["errors"] = clip_errors(rows, model_flags, positive, fields=("content",))
 
     save_confusions(
         [

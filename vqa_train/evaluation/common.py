@@ -82,6 +82,26 @@ def frame_aucs(labels: np.ndarray, scores: dict[str, np.ndarray]) -> dict[str, f
     return {k: float(roc_auc_score(y, v)) for k, v in scores.items()}
 
 
+def clip_misses(rows: list[dict[str, Any]], flags: list[np.ndarray], positive: str) -> list[int]:
+    """Indices of the samples whose clip-level verdict (any frame flagged) disagrees with the label."""
+    return [i for i, f in enumerate(flags) if bool(f.any()) != (rows[i]["label"] == positive)]
+
+
+def clip_errors(
+    rows: list[dict[str, Any]], flags: list[np.ndarray], positive: str, fields: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """The first 200 clip-level misses for a report: origin, label, ``fields`` and peak probability."""
+    return [
+        {
+            **rows[i]["origin"],
+            "label": rows[i]["label"],
+            **{k: rows[i][k] for k in fields},
+            "max_prob": round(float(rows[i]["prob"].max()), 5),
+        }
+        for i in clip_misses(rows, flags, positive)[:200]
+    ]
+
+
 def frame_timeline(
     rows: list[dict[str, Any]],
     model: list[np.ndarray],
@@ -98,7 +118,7 @@ def frame_timeline(
     """
     import matplotlib.pyplot as plt
 
-    wrong = [i for i, f in enumerate(model) if bool(f.any()) != (rows[i]["label"] == positive)]
+    wrong = clip_misses(rows, model, positive)
     pos = [i for i, r in enumerate(rows) if r["label"] == positive and i not in wrong]
     neg = [i for i, r in enumerate(rows) if r["label"] != positive and i not in wrong]
     third = count // 3

@@ -44,6 +44,7 @@ from vqa_train.baselines import temporal_dsp
 from vqa_train.checkpoint import load_detector
 from vqa_train.data.manifest import parse_spans, read_manifest
 from vqa_train.evaluation.common import (
+    clip_errors,
     frame_aucs,
     frame_levels,
     frame_timeline,
@@ -314,11 +315,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     else:
         report["per_mechanism"] = per_mechanism(rows, clean, tolerance, model_flags, dsp_flags)
     report["seconds_per_clip"] = seconds
-    report["errors"] = [
-        {**r["origin"], "label": r["label"], "max_prob": round(float(r["prob"].max()), 5)}
-        for r, f in zip(rows, model_flags)
-        if bool(f.any()) != (r["label"] == positive)
-    ][:200]
+    report["errors"] = clip_errors(rows, model_flags, positive)
 
     save_confusions(
         [
