@@ -3,11 +3,16 @@ and how a finished set replaces an earlier one without ever leaving a half-writt
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def is_set(folder: Path, kind: str, record: str) -> bool:
@@ -47,3 +52,19 @@ def publish(staging: Path, out: Path) -> None:
     os.replace(staging, out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def build_for_cli(parser: argparse.ArgumentParser, build: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a set builder from its command line: a wrong argument, a taken ``--out``, a missing
+    folder or unreadable media ends as one ``parser.error`` line instead of a traceback."""
+    from synth.media import MediaError
+
+    try:
+        return build(*args, **kwargs)
+    except (ValueError, FileExistsError, FileNotFoundError, MediaError) as exc:
+        parser.error(str(exc))
+
+
+def set_counts(folder: Path) -> dict[str, int]:
+    """The per-label clip counts a builder recorded in ``folder/meta.json``."""
+    return json.loads((Path(folder) / "meta.json").read_text(encoding="utf-8"))["counts"]

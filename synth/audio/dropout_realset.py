@@ -67,7 +67,7 @@ import av
 import numpy as np
 
 from synth.core import integer
-from synth.sets import check_target, publish
+from synth.sets import build_for_cli, check_target, publish, set_counts
 from synth.video.temporal import place_spans
 
 SET_KIND = "dropout_real_set"
@@ -511,8 +511,6 @@ def format_spans(spans: Sequence[tuple[int, int]], sample_rate: int) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    from synth.media import MediaError
-
     parser = argparse.ArgumentParser(
         prog="python -m synth.audio.dropout_realset",
         description="Build a real audio-dropout set: digital silence muxed into the programme before a "
@@ -527,20 +525,19 @@ def main(argv: Sequence[str] | None = None) -> Path:
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier dropout set in --out")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    try:
-        out = build_dropout_real_set(
-            args.out,
-            clips=args.clips,
-            seed=args.seed,
-            folder=args.folder,
-            seconds=args.seconds,
-            codec=args.codec,
-            overwrite=args.overwrite,
-            progress=not args.no_progress,
-        )
-    except (ValueError, FileExistsError, FileNotFoundError, MediaError) as exc:
-        parser.error(str(exc))
-    counts = json.loads((out / "meta.json").read_text(encoding="utf-8"))["counts"]
+    out = build_for_cli(
+        parser,
+        build_dropout_real_set,
+        args.out,
+        clips=args.clips,
+        seed=args.seed,
+        folder=args.folder,
+        seconds=args.seconds,
+        codec=args.codec,
+        overwrite=args.overwrite,
+        progress=not args.no_progress,
+    )
+    counts = set_counts(out)
     print(f"{out}: {counts[CLEAN]} clean + {counts[DROPOUT]} dropout clips -> {out / 'manifest.csv'}")
     return out
 

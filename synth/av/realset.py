@@ -52,7 +52,7 @@ from synth.av.io import AAC_SAMPLE_RATES, AVInfo, load_av_clip, probe_av, write_
 from synth.av.offset import LABELS, sync_label
 from synth.folders import VIDEO_EXTENSIONS
 from synth.media import MediaError, MediaWarning
-from synth.sets import check_target, publish
+from synth.sets import build_for_cli, check_target, publish, set_counts
 
 SET_KIND = "av_offset_real_set"
 SET_VERSION = 1
@@ -330,24 +330,23 @@ def main(argv: Sequence[str] | None = None) -> Path:
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier offset set in --out")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    try:
-        manifest = build_real_offset_set(
-            args.folder,
-            args.out,
-            clips=args.clips,
-            seed=args.seed,
-            clip_seconds=args.clip_seconds,
-            max_offset_ms=args.max_offset_ms,
-            in_sync_prob=args.in_sync_prob,
-            tolerance_lead_ms=args.tolerance_lead_ms,
-            tolerance_lag_ms=args.tolerance_lag_ms,
-            min_out_of_sync_ms=args.min_out_of_sync_ms,
-            overwrite=args.overwrite,
-            progress=not args.no_progress,
-        )
-    except (ValueError, FileExistsError, FileNotFoundError, MediaError) as exc:
-        parser.error(str(exc))
-    counts = json.loads((manifest.parent / "meta.json").read_text(encoding="utf-8"))["counts"]
+    manifest = build_for_cli(
+        parser,
+        build_real_offset_set,
+        args.folder,
+        args.out,
+        clips=args.clips,
+        seed=args.seed,
+        clip_seconds=args.clip_seconds,
+        max_offset_ms=args.max_offset_ms,
+        in_sync_prob=args.in_sync_prob,
+        tolerance_lead_ms=args.tolerance_lead_ms,
+        tolerance_lag_ms=args.tolerance_lag_ms,
+        min_out_of_sync_ms=args.min_out_of_sync_ms,
+        overwrite=args.overwrite,
+        progress=not args.no_progress,
+    )
+    counts = set_counts(manifest.parent)
     print(
         f"{args.out}: {counts['in_sync']} in sync + {counts['out_of_sync']} out of sync clips -> {manifest}"
     )

@@ -67,7 +67,7 @@ import av
 import numpy as np
 
 from synth.core import ClipMeta, integer, uniform
-from synth.sets import check_target, publish
+from synth.sets import build_for_cli, check_target, publish, set_counts
 from synth.video.functional import cover
 from synth.video.temporal import Freeze, Stutter, log_uniform, pick, place_spans, seconds_to_frames
 from synth.video.temporal_negatives import TemporalNegatives
@@ -718,8 +718,6 @@ def format_spans(spans: Sequence[tuple[int, int]]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    from synth.media import MediaError
-
     parser = argparse.ArgumentParser(
         prog="python -m synth.video.temporal_realset",
         description="Build a real temporal-defect set: black+silent spans muxed in, held frames encoded, "
@@ -741,23 +739,22 @@ def main(argv: Sequence[str] | None = None) -> Path:
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier temporal set in --out")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    try:
-        out = build_temporal_real_set(
-            args.out,
-            args.defect,
-            clips=args.clips,
-            seed=args.seed,
-            folder=args.folder,
-            seconds=args.seconds,
-            fps=args.fps,
-            height=args.height,
-            width=args.width,
-            overwrite=args.overwrite,
-            progress=not args.no_progress,
-        )
-    except (ValueError, FileExistsError, FileNotFoundError, MediaError) as exc:
-        parser.error(str(exc))
-    counts = json.loads((out / "meta.json").read_text(encoding="utf-8"))["counts"]
+    out = build_for_cli(
+        parser,
+        build_temporal_real_set,
+        args.out,
+        args.defect,
+        clips=args.clips,
+        seed=args.seed,
+        folder=args.folder,
+        seconds=args.seconds,
+        fps=args.fps,
+        height=args.height,
+        width=args.width,
+        overwrite=args.overwrite,
+        progress=not args.no_progress,
+    )
+    counts = set_counts(out)
     print(
         f"{out}: {counts[CLEAN]} clean + {counts[args.defect]} {args.defect} clips -> {out / 'manifest.csv'}"
     )
