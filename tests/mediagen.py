@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import av
@@ -79,3 +81,11 @@ def write_mp4(
                 container.mux(astream.encode(frame))
             container.mux(astream.encode(None))
     return Path(path)
+
+
+def write_manifest(root: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Path:
+    """A labelled folder ``root`` (created) holding ``manifest.csv`` with ``header`` and ``rows``."""
+    root.mkdir()
+    with open(root / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([list(header), *rows])
+    return root

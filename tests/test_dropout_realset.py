@@ -21,6 +21,7 @@ from synth.audio.dropout_realset import (
 )
 from synth.media import MediaError, load_audio
 from tests.conftest import compose_cfg, tiny
+from tests.mediagen import write_manifest
 from vqa_train.evaluation import evaluate
 from vqa_train.train import train
 
@@ -184,10 +185,7 @@ def test_windows_of_your_own_files(tmp_path):
 
 
 def _write_manifest(root: Path, rows: list[list[str]]) -> Path:
-    root.mkdir()
-    with open(root / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows([["path", "label", "spans_s", "mechanism"], *rows])
-    return root
+    return write_manifest(root, ("path", "label", "spans_s", "mechanism"), rows)
 
 
 def test_real_set_eval_end_to_end(tmp_path, built):

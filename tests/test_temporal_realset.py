@@ -19,7 +19,7 @@ from synth.video.temporal_realset import (
     procedural_clips,
 )
 from tests.conftest import compose_cfg, tiny
-from tests.mediagen import write_mp4
+from tests.mediagen import write_manifest, write_mp4
 from vqa_train.evaluation import evaluate
 from vqa_train.train import train
 
@@ -207,10 +207,7 @@ def test_windows_of_your_own_videos(tmp_path):
 
 
 def _write_manifest(root: Path, rows: list[list[str]]) -> Path:
-    root.mkdir()
-    with open(root / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows([["path", "label", "spans", "mechanism"], *rows])
-    return root
+    return write_manifest(root, ("path", "label", "spans", "mechanism"), rows)
 
 
 def test_real_set_eval_end_to_end(tmp_path, sets):
