@@ -164,7 +164,7 @@ def test_cues_experiment_composes_with_cues_on(compose_config):
     assert "cues" in cfg.tags
     for key in ("seed", "trainer", "detector", "model.optimizer", "model.scheduler"):
         assert OmegaConf.select(cfg, key) == OmegaConf.select(base, key), key  # the frozen CPU recipe
-    # Only the epoch size differs (7,500 segments: the cues cost ~3 % per step of a 30-min budget).
+    # Only the epoch size differs (7,500 segments: the cues cost ~7 % per segment of a 30-min budget).
     assert cfg.data.train_size == 7500 and base.data.train_size == 8000
     cfg.data.train_size = base.data.train_size
     assert cfg.data == base.data
