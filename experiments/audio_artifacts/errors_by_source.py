@@ -1,6 +1,6 @@
 """Which clean content an audio-artifact model mistakes for a defect, by source kind and layer.
 
-    python experiments/audio_artifacts/errors_by_source.py results/cues_eval_simulated_test.json \
+    python experiments/audio_artifacts/errors_by_source.py experiments/audio_artifacts/results/cues_eval_simulated_test.json \
         --experiment audio_artifacts_cues_cpu30 --predicted hiss
 
 Re-synthesises the simulated test split of the experiment that produced the eval report (samples
@@ -24,14 +24,19 @@ from vqa_train.utils.atomic import write_json
 from vqa_train.utils.config import CONF_DIR
 
 
+def test_synth(experiment: str):
+    """The segment synthesizer of ``experiment`` and the size of its test split."""
+    with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
+        cfg = compose("train", overrides=[f"experiment={experiment}"])
+    return hydra.utils.instantiate(cfg.data, _convert_="partial").synth, int(cfg.data.test_size)
+
+
 def main(report_path: str, experiment: str, predicted: str, clean: str = "none") -> dict:
     report = json.loads(Path(report_path).read_text())
     wrong = {e["index"] for e in report["errors"] if e["label"] == clean and e["predicted"] == predicted}
-    with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
-        cfg = compose("train", overrides=[f"experiment={experiment}"])
-    synth = hydra.utils.instantiate(cfg.data, _convert_="partial").synth
+    synth, test_size = test_synth(experiment)
     total, errors = Counter(), Counter()
-    for index in range(int(cfg.data.test_size)):
+    for index in range(test_size):
         if synth.label_of(index) != clean:
             continue
         _, target = synth.sample("test", index)
