@@ -241,6 +241,28 @@ def test_freeze_train_then_eval_with_baseline(tmp_path):
         assert ev["label"] == "freeze" and ev["end_s"] > ev["start_s"]
 
 
+def test_exact_static_shots_only_on_clean_clips_and_other_draws_unchanged():
+    def synth(exact: float) -> TemporalClipSynth:
+        still = TemporalNegatives(
+            static_prob=1.0, static_exact_prob=exact, slow_pan_prob=0.0, cut_prob=0.0, pulldown_prob=0.0
+        )
+        return TemporalClipSynth(_SOURCE, Stutter(), still, 12, 24, 32, seed=4, classes=("clean", "stutter"))
+
+    exact, half = synth(1.0), synth(0.5)
+    for index in range(4):
+        clip, labels, target = exact.sample("train", index)
+        moved = np.abs(np.diff(clip.astype(np.int16), axis=0)).reshape(11, -1).max(axis=1)
+        if target.label == "clean":
+            assert not moved.any() and not labels.any()  # bit-exact: every frame is the first
+        else:  # a defect clip keeps its grain, so its repeats stay visible
+            assert moved.any() and labels.any()
+            other, _, other_target = half.sample("train", index)
+            np.testing.assert_array_equal(clip, other)  # the exact share never changes a defect clip
+            assert other_target.params == target.params
+    with pytest.raises(ValueError, match="static_exact_prob"):
+        TemporalNegatives(static_exact_prob=1.5)
+
+
 def test_codec_round_trip_keeps_labels_and_is_deterministic():
     plain = _synth(Freeze(), negatives=False, seed=5)
     coded = TemporalClipSynth(

@@ -89,7 +89,7 @@ class TemporalClipSynth:
         clip, info = self._source_clip(rng, split)
         applied: list[str] = []
         if self.negatives is not None:
-            params = self.negatives.sample_params(rng, self.meta)
+            params = self.negatives.sample_params(rng, self.meta, clean=label == CLEAN)
             other = self._source_clip(rng, split)[0] if "cut" in params["applied"] else None
             clip, applied = self.negatives.apply(clip, params, other)
         if label == CLEAN:

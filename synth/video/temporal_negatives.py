@@ -50,7 +50,11 @@ class TemporalNegatives:
 
     - ``static``: the first frame held for the whole clip with fresh grain of
       ``static_grain_range`` (0.6-2 levels std) on every frame: a locked-off shot of a still scene,
-      never bit-exact (unlike a freeze);
+      never bit-exact (unlike a freeze). With ``static_exact_prob`` (0 by default) a static shot of
+      a clean clip is bit-exact instead (no grain): a still scene after a codec has coded its grain
+      away (in the x264 real sets about half of the frame differences of a still shot are exactly
+      zero). Defect clips never get it: a stutter or a freeze changes no pixel of a clip where
+      nothing moves, so it could not carry its label;
     - ``slow_pan``: the first frame panned by ``slow_pan_px_per_frame_range`` (0.05-0.5 px/frame)
       in a random direction (bilinear, reflected borders): consecutive frames nearly identical
       (not drawn together with ``static``);
@@ -76,6 +80,7 @@ class TemporalNegatives:
 
     static_prob: float = 0.1
     static_grain_range: tuple[float, float] = (0.6, 2.0)
+    static_exact_prob: float = 0.0
     slow_pan_prob: float = 0.1
     slow_pan_px_per_frame_range: tuple[float, float] = (0.05, 0.5)
     cut_prob: float = 0.2
@@ -88,8 +93,11 @@ class TemporalNegatives:
     def __post_init__(self) -> None:
         validate_fields(self)
 
-    def sample_params(self, rng: np.random.Generator, meta: ClipMeta) -> dict[str, Any]:
-        """Every random choice; ``params["applied"]`` lists the negatives drawn, in application order."""
+    def sample_params(self, rng: np.random.Generator, meta: ClipMeta, clean: bool = True) -> dict[str, Any]:
+        """Every random choice; ``params["applied"]`` lists the negatives drawn, in application order.
+
+        ``clean``: whether the clip keeps the clean label (only clean clips get an exact static shot).
+        """
         chosen = [n for n in TEMPORAL_NEGATIVES if rng.random() < getattr(self, f"{n}_prob")]
         if "static" in chosen and "slow_pan" in chosen:
             chosen.remove("slow_pan")
@@ -98,6 +106,14 @@ class TemporalNegatives:
         params: dict[str, Any] = {"applied": chosen}
         for n in chosen:
             params[n] = getattr(self, f"_sample_{n}")(rng, meta)
+        # The coin is drawn only when the share is on (old samples kept), for both labels alike.
+        if (
+            "static" in chosen
+            and self.static_exact_prob > 0
+            and rng.random() < self.static_exact_prob
+            and clean
+        ):
+            params["static"]["grain"] = 0.0
         return params
 
     def apply(
