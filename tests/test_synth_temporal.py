@@ -248,7 +248,7 @@ def test_tearing_changes_rows_only_below_the_split() -> None:
     clip = _clip(1)
     offsets = set()
     for seed in range(10):
-        out, target = Tearing(offset_prob=0.5)(clip, np.random.default_rng(seed), META)
+        out, target = Tearing(offset_prob=0.5, mode_choices=["swap"])(clip, np.random.default_rng(seed), META)
         torn = {tear["frame"]: tear for tear in target.params["tears"]}
         for t in range(T):
             if t not in torn:
@@ -264,6 +264,27 @@ def test_tearing_changes_rows_only_below_the_split() -> None:
             offsets.add(offset != 0)
         np.testing.assert_array_equal(_in_segments(target.segments, T), np.isin(np.arange(T), list(torn)))
     assert offsets == {True, False}
+
+
+def test_scanout_tearing_shows_the_previous_frame_above_a_rolling_tear() -> None:
+    clip = _clip(1)
+    edge = max(2, int(np.ceil(0.03 * H)))
+    runs = 0
+    for seed in range(10):
+        out, target = Tearing(mode_choices=["scanout"])(clip, np.random.default_rng(seed), META)
+        p = target.params
+        assert p["mode"] == "scanout" and abs(p["drift"]) <= 0.25
+        rows = dict(enumerate(p["rows"], start=p["start"]))
+        torn = set(np.flatnonzero(_in_segments(target.segments, T)).tolist())
+        for t in range(T):
+            row = rows.get(t, 0)
+            assert row == 0 or edge <= row <= H - edge  # edge tears and blank presents are not drawn
+            np.testing.assert_array_equal(out[t, row:], clip[t, row:])  # own rows below the tear
+            np.testing.assert_array_equal(out[t, :row], clip[t - 1, :row] if row else out[t, :0])
+            assert (t in torn) == bool((out[t] != clip[t]).any())  # every changed frame, and only those
+        runs += len(torn) > 1
+        assert target.stats["torn_frames"] == sorted(torn)
+    assert runs > 0  # tears come in runs, unlike swaps
 
 
 # ----------------------------------------------------------------------------------- hard negatives

@@ -13,8 +13,11 @@ from synth.media import MediaError, iter_video_frames, load_audio
 from synth.video.temporal import NEAR_BLACK_MAX
 from synth.video.temporal_realset import (
     DEFECTS,
+    MECHANISMS,
+    TemporalRealSetConfig,
     build_temporal_real_set,
     main,
+    plan_tearing,
     presented,
     procedural_clips,
 )
@@ -75,9 +78,7 @@ def test_manifest_layout_and_balance(sets, defect):
         assert (root / row["path"]).is_file() and clip["path"] == row["path"]
         assert bool(row["spans"]) == (row["label"] == defect)
         assert clip["checks"]["decoded_frames"] == FRAMES
-    assert rows[1]["mechanism"] == {"black": "muxed_black+silence", "freeze": "held_frame_x264"}.get(
-        defect, "pts_retime"
-    )
+    assert rows[1]["mechanism"] == MECHANISMS[defect]
     assert rows[0]["mechanism"] == "clean_roundtrip" and rows[2]["mechanism"] != "clean_roundtrip"
 
 
@@ -134,6 +135,53 @@ def test_freeze_span_is_held_not_bit_exact(sets):
     assert not_exact > 0  # x264 re-codes some held frames: near-identical, not all bit-exact
 
 
+def test_tearing_rows_follow_the_scanout_timing():
+    num, height = 30, 40
+    frames = np.stack(
+        [np.full((height, 8, 3), 6 * t, np.uint8) for t in range(num)]
+    )  # each frame its own level
+    config = TemporalRealSetConfig(tearing_span_s_range=(0.8, 0.8), tearing_drift_range=(0.1, 0.1))
+    pictures, sources, spans, params = plan_tearing(frames, np.random.default_rng(3), FPS, config)
+    start, end = params["start"], params["end"]
+    assert end - start == 20 and len(pictures) == num and len(params["rows"]) == 20
+    torn = {t for a, b in spans for t in range(a, b)}
+    for n, (fmt, picture) in enumerate(pictures):
+        assert fmt == "rgb24" and picture.shape == frames[n].shape
+        if not start <= n < end:  # vsync on: the frame whole
+            assert sources[n] == n and np.array_equal(picture, frames[n])
+            continue
+        tear = params["rows"][n - start]
+        late = (params["phase"] + params["drift"] * (n - start)) % 1.0
+        assert tear["row"] == min(int(np.ceil(height * late / (1 - config.vblank_fraction) - 1e-9)), height)
+        row = tear["row"]
+        assert np.array_equal(picture[:row], frames[n - 1][:row]) and np.array_equal(
+            picture[row:], frames[n][row:]
+        )
+        assert (n in torn) == (config.tear_min_rows <= row <= height - config.tear_min_rows)
+    assert torn and abs(params["drift"]) == 0.1
+    still = np.repeat(frames[:1], num, axis=0)  # nothing moves: nothing is torn visibly
+    assert plan_tearing(still, np.random.default_rng(3), FPS, config)[2] == []
+
+
+def test_tearing_set_labels_match_the_decode(sets):
+    root = sets["tearing"]
+    checked = 0
+    for row, clip in zip(_rows(root), _meta(root)["clips"]):
+        if row["label"] != "tearing":
+            assert row["mechanism"] != MECHANISMS["tearing"]  # an invisible tear is labelled clean
+            continue
+        decoded = _decode(root / row["path"]).astype(np.int16)
+        rows = {r["frame"]: r["row"] for r in clip["params"]["rows"]}
+        for start, end in _spans(row["spans"]):
+            for t in range(start, end):
+                r = rows[t]  # above the tear the previous frame's rows, below the frame's own
+                below_prev = _mad(decoded[t, r:], decoded[t - 1, r:])
+                above_prev = _mad(decoded[t, :r], decoded[t - 1, :r])
+                assert below_prev > above_prev
+                checked += 1
+    assert checked > 0
+
+
 def _rms(audio: np.ndarray, start_s: float, end_s: float, sample_rate: int = 16000) -> float:
     return float(np.sqrt(np.mean(audio[int(start_s * sample_rate) : int(end_s * sample_rate)] ** 2)))
 
@@ -185,8 +233,8 @@ def test_refuses_a_non_empty_out_and_bad_arguments(tmp_path, capsys):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left behind
     with pytest.raises(ValueError, match="height=33"):
         build_temporal_real_set(tmp_path / "odd", "black", **{**small, "height": 33})
-    with pytest.raises(ValueError, match="defect='tearing'"):
-        build_temporal_real_set(tmp_path / "odd", "tearing", **small)
+    with pytest.raises(ValueError, match="defect='blur'"):
+        build_temporal_real_set(tmp_path / "odd", "blur", **small)
 
 
 def test_windows_of_your_own_videos(tmp_path):

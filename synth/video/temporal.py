@@ -20,6 +20,7 @@ from synth.video.base import check_clip
 BLACK_MODES = ("flat", "noise", "logo")
 NEAR_BLACK_MAX = 24  # levels: the brightest pixel of a near-black frame (outside a logo)
 RESUME_MODES = ("live", "delayed")
+TEARING_MODES = ("swap", "scanout")
 CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
 
 
@@ -87,6 +88,52 @@ def place_spans(
     offsets = np.sort(rng.integers(0, free + 1, len(lengths)))
     starts = [lo + int(offsets[k]) + sum(lengths[:k]) + k * gap for k in range(len(lengths))]
     return [[start, start + n] for start, n in zip(starts, lengths)]
+
+
+def scanout_rows(height: int, count: int, phase: float, drift: float, vblank_fraction: float) -> list[int]:
+    """Tear rows of ``count`` display frames of a renderer presenting without vsync.
+
+    Display frame ``k`` scans row ``y`` at ``k + (y / H) (1 - vblank)`` periods; the renderer presents
+    its next frame ``frac(phase + drift k)`` periods into the refresh, so rows from
+    ``ceil(H frac / (1 - vblank))`` down show it. ``H`` means the present fell in the blank.
+    """
+    active = 1.0 - vblank_fraction
+    rows = []
+    for k in range(count):
+        late = (phase + drift * k) % 1.0
+        rows.append(min(int(math.ceil(height * late / active - 1e-9)), height))
+    return rows
+
+
+def scanout_tears(
+    clip: np.ndarray, start: int, rows: list[int], min_rows: int, visible_levels: float
+) -> tuple[np.ndarray, list[int], list[int]]:
+    """``clip`` as a display without vsync shows it over frames ``start .. start + len(rows) - 1``.
+
+    Frame ``n`` of the span shows rows above ``rows[n - start]`` from frame ``n - 1`` and the rest
+    from frame ``n`` (the whole of frame ``n - 1`` when the row is ``H``: presented in the blank).
+    Returns the new clip, the bottom source frame of every frame, and the torn frames: a tear with
+    ``min_rows`` or more rows on each side, above which the two frames differ (by ``visible_levels``
+    or more on average, and at all).
+    """
+    height = clip.shape[1]
+    if not (start >= 1 and start + len(rows) <= clip.shape[0]):
+        raise ValueError(
+            f"scan-out span {start}..{start + len(rows)} does not fit a {clip.shape[0]}-frame clip"
+        )
+    out = clip.copy()
+    sources = list(range(clip.shape[0]))
+    torn = []
+    for n, row in enumerate(rows, start=start):
+        if row >= height:
+            out[n] = clip[n - 1]
+            sources[n] = n - 1
+            continue
+        out[n, :row] = clip[n - 1, :row]
+        change = float(np.abs(clip[n, :row].astype(np.int16) - clip[n - 1, :row]).mean()) if row else 0.0
+        if min_rows <= row <= height - min_rows and change > 0 and change >= visible_levels:
+            torn.append(n)
+    return out, sources, torn
 
 
 def merge_segments(frames: list[int]) -> list[tuple[int, int]]:
@@ -401,6 +448,15 @@ class Tearing(ClipDefect):
     ``k`` from ``lag_frames_range`` (1-2); with probability ``offset_prob`` (0.3) they are also
     shifted sideways by ``offset_px_range`` (2-24 px, random sign, edge pixels repeated): a sync
     glitch. Rows above the tear are bit-exact; other frames are untouched.
+
+    Each sample picks a mode from ``mode_choices``: ``swap`` is the above; ``scanout`` is a renderer
+    presenting without vsync over ``scanout_span_s_range`` (0.12-0.8 s): each display frame shows the
+    previous frame above a tear row that rolls by ``scanout_drift_range`` (0-0.25) of a period per
+    frame, rows scanned over all but ``vblank_fraction`` (5 %) of each period
+    (:func:`scanout_rows`, :func:`scanout_tears`), so tears come in runs, with no region copied
+    from a later frame. A tear within ``3 %`` of the height (at least 2 rows) of an edge, or a present
+    in the blank, is not drawn (row 0: the frame shown whole), so every changed frame is torn (above
+    the tear the two frames differ by more than ``visible_levels``, 0 by default).
     """
 
     label: ClassVar[str] = "tearing"
@@ -409,18 +465,46 @@ class Tearing(ClipDefect):
         "lag_frames_range": (1, 16),
         "row_ratio_range": (0.0, 1.0),
         "offset_px_range": (1.0, 1024.0),
+        "scanout_span_s_range": (0.001, 600.0),
+        "scanout_drift_range": (0.0, 0.99),
     }
+    options: ClassVar[dict[str, tuple[Any, ...]]] = {"mode_choices": TEARING_MODES}
 
     tears_range: tuple[int, int] = (1, 3)
     lag_frames_range: tuple[int, int] = (1, 2)
     row_ratio_range: tuple[float, float] = (0.15, 0.85)
     offset_prob: float = 0.3
     offset_px_range: tuple[float, float] = (2.0, 24.0)
+    mode_choices: tuple[str, ...] = TEARING_MODES
+    scanout_span_s_range: tuple[float, float] = (0.12, 0.8)
+    scanout_drift_range: tuple[float, float] = (0.0, 0.25)
+    vblank_fraction: float = 0.05
+    visible_levels: float = 0.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0.0 <= self.vblank_fraction < 0.5:
+            raise ValueError(f"Tearing.vblank_fraction={self.vblank_fraction!r} must be in [0, 0.5)")
+        if not self.visible_levels >= 0.0:
+            raise ValueError(f"Tearing.visible_levels={self.visible_levels!r} must be >= 0")
 
     def sample_params(self, rng: np.random.Generator, meta: ClipMeta) -> dict[str, Any]:
         self._check_meta(meta)
         if meta.height < 2:
             raise ValueError("Tearing needs frames of >= 2 rows")
+        if pick(rng, self.mode_choices) == "scanout":
+            length = seconds_to_frames(
+                uniform(rng, self.scanout_span_s_range), meta.fps, 1, meta.num_frames - 1
+            )
+            start = int(rng.integers(1, meta.num_frames - length + 1))
+            phase = uniform(rng, (0.0, 1.0))
+            drift = uniform(rng, self.scanout_drift_range) * float(pick(rng, (-1, 1)))
+            edge = max(2, math.ceil(0.03 * meta.height))
+            rows = [
+                r if edge <= r <= meta.height - edge else 0
+                for r in scanout_rows(meta.height, length, phase, drift, self.vblank_fraction)
+            ]
+            return {"mode": "scanout", "start": start, "phase": phase, "drift": drift, "rows": rows}
         count = integer(rng, self.tears_range)
         tears, used = [], set()
         for _ in range(count):
@@ -435,11 +519,22 @@ class Tearing(ClipDefect):
             if rng.random() < self.offset_prob:
                 offset = max(1, int(round(uniform(rng, self.offset_px_range)))) * int(pick(rng, (-1, 1)))
             tears.append({"frame": frame, "source": frame + lag, "row": row, "offset_px": offset})
-        return {"tears": sorted(tears, key=lambda tear: tear["frame"])}
+        return {"mode": "swap", "tears": sorted(tears, key=lambda tear: tear["frame"])}
 
     def apply(self, clip: np.ndarray, params: dict[str, Any], meta: ClipMeta) -> tuple[np.ndarray, Target]:
         self._check(clip, meta)
         t_max, height, width = clip.shape[:3]
+        if params.get("mode", "swap") == "scanout":
+            rows = [int(r) for r in params["rows"]]
+            edge = max(2, math.ceil(0.03 * height))
+            out, _, frames = scanout_tears(clip, int(params["start"]), rows, edge, self.visible_levels)
+            stats = {
+                "torn_frames": frames,
+                "rows": rows,
+                "mean_change_levels": change_levels(clip, out, frames),
+                "visible": bool(frames),
+            }
+            return out, Target(label=self.label, segments=merge_segments(frames), params=params, stats=stats)
         out = clip.copy()
         frames = []
         for tear in params["tears"]:

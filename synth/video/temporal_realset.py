@@ -20,6 +20,15 @@ the clips (even indices) are clean, half carry the defect, made by one mechanism
 - ``black`` (``muxed_black+silence``): 1-2 spans of black pictures in the stream (``luma16``: Y=16
   U=V=128, digital video black; ``luma16_noise``: Y about 17 with a little noise; ``rgb16``: RGB 16
   studio black shown without range expansion), with the AAC track digitally silent over the same span.
+- ``tearing`` (``scanout_tear_x264``): what a screen capture records when a renderer presents without
+  waiting for vertical blank. Over one span (``tearing_span_s_range``) the renderer presents source
+  frame ``i`` late by a phase that drifts by ``tearing_drift_range`` of a period per frame (its clock
+  against the display's) and wraps; the display scans rows top to bottom over ``1 - vblank_fraction``
+  of each period, so every row shows the latest frame presented before it was scanned. The tear rows
+  follow from that timing (:func:`plan_tearing`), a rolling tear line, not a drawn row. The captured
+  pictures are then x264-encoded like every other clip. A display frame is labelled torn when it
+  shows two source frames that differ by at least ``tear_visible_levels`` above the tear and the tear
+  has ``tear_min_rows`` rows on each side (a tear in the last rows of the frame counts as clean).
 
 Every clip, clean or not, goes through the same encode, mux and decode (sound included), so
 neither compression nor the container is a tell. Clean clips alternate between a plain round trip
@@ -34,7 +43,9 @@ frame at or before each sampling time) and checked against the decode (each deco
 closest to the picture its timestamps select; a mismatch is an error). Spans follow the synthetic
 defects the presets train on: a freeze is ``[start, end)`` of the held span (its first, genuine,
 frame included, as ``Freeze`` labels it), a stutter the hull of decoded frames that are not the next
-source frame or not in sync (as ``Stutter`` labels it), a black span its black frames.
+source frame or not in sync (as ``Stutter`` labels it), a black span its black frames, a tear each
+torn frame. A defect clip whose mechanism leaves nothing visible (tears on content that does not
+move) is labelled clean, with the mechanism ``<mechanism>_invisible``.
 
 Output: ``clips/NNNN.mp4``, ``manifest.csv`` (``path,label,spans,mechanism``; label ``clean`` or the
 preset's class ``black``/``freeze``/``stutter``; spans ``start-end;start-end``, empty when clean) and
@@ -69,20 +80,36 @@ import numpy as np
 from synth.core import ClipMeta, integer, uniform
 from synth.sets import build_for_cli, check_target, publish, set_counts
 from synth.video.functional import cover
-from synth.video.temporal import Freeze, Stutter, log_uniform, pick, place_spans, seconds_to_frames
+from synth.video.temporal import (
+    Freeze,
+    Stutter,
+    log_uniform,
+    merge_segments,
+    pick,
+    place_spans,
+    scanout_rows,
+    scanout_tears,
+    seconds_to_frames,
+)
 from synth.video.temporal_negatives import TemporalNegatives
 
 SET_KIND = "temporal_real_set"
 SET_VERSION = 1
 CLEAN = "clean"
-DEFECTS = ("black", "freeze", "stutter")  # the presets' class names (conf/detector/*.yaml)
+DEFECTS = ("black", "freeze", "stutter", "tearing")  # the presets' class names (conf/detector/*.yaml)
 MANIFEST_COLUMNS = ("path", "label", "spans", "mechanism")
-MECHANISMS = {"black": "muxed_black+silence", "freeze": "held_frame_x264", "stutter": "pts_retime"}
+MECHANISMS = {
+    "black": "muxed_black+silence",
+    "freeze": "held_frame_x264",
+    "stutter": "pts_retime",
+    "tearing": "scanout_tear_x264",
+}
 # Clean clips: every other one a plain round trip, the rest cycle through these.
 HARD_NEGATIVES = {
     "black": ("fade", "static"),
     "freeze": ("static", "pulldown_retime", "fade"),
     "stutter": ("pulldown_retime", "static", "fade"),
+    "tearing": ("fade", "static", "pulldown_retime"),
 }
 BLACK_MODES = ("luma16", "luma16_noise", "rgb16")
 TIME_BASE = Fraction(1, 90000)  # of the written video timestamps
@@ -110,12 +137,19 @@ class TemporalRealSetConfig:
     stutter_irregularity_range: tuple[float, float] = (0.1, 0.4)
     jitter_frames: float = 0.3  # stutter sets: each frame presented up to this many frame periods early
     burst_prob: float = 0.5  # a skipped frame is written in a burst (dropped by the sampling), else left out
+    tearing_span_s_range: tuple[float, float] = (0.2, 1.2)
+    tearing_drift_range: tuple[float, float] = (0.0, 0.25)  # |phase drift| per frame, in frame periods
+    vblank_fraction: float = 0.05  # share of a refresh period in which no row is scanned
+    tear_visible_levels: float = 1.0  # torn label: mean change above the tear of at least this
+    tear_min_rows: int = 4  # torn label: at least this many rows on each side of the tear
     match_tolerance_levels: float = 1.0  # decode check: the expected picture within this of the best match
 
     def __post_init__(self) -> None:
         for name in ("black_span_s_range", "black_noise_sigma_range", "freeze_span_s_range"):
             object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
-        for name in ("stutter_span_s_range", "stutter_irregularity_range"):
+        for name in ("stutter_span_s_range", "stutter_irregularity_range", "tearing_span_s_range"):
+            object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
+        for name in ("tearing_drift_range",):
             object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
         object.__setattr__(self, "black_spans_range", tuple(int(v) for v in self.black_spans_range))
         checks = {
@@ -130,6 +164,11 @@ class TemporalRealSetConfig:
             <= self.black_noise_sigma_range[1],
             "jitter_frames": 0.0 <= self.jitter_frames <= 0.3,  # bursts sit in [0.1, 0.6] of a period
             "burst_prob": 0.0 <= self.burst_prob <= 1.0,
+            "tearing_span_s_range": 0 < self.tearing_span_s_range[0] <= self.tearing_span_s_range[1],
+            "tearing_drift_range": 0 <= self.tearing_drift_range[0] <= self.tearing_drift_range[1] < 1,
+            "vblank_fraction": 0.0 <= self.vblank_fraction < 0.5,
+            "tear_visible_levels": self.tear_visible_levels >= 0,
+            "tear_min_rows": self.tear_min_rows >= 1,
             "match_tolerance_levels": self.match_tolerance_levels >= 0,
         }
         for name, ok in checks.items():
@@ -281,6 +320,34 @@ def plan_pulldown(
     )
 
 
+def plan_tearing(
+    frames: np.ndarray, rng: np.random.Generator, fps: float, config: TemporalRealSetConfig
+) -> tuple[list[tuple[str, np.ndarray]], list[int], list[tuple[int, int]], dict[str, Any]]:
+    """Pictures a capture of a display without vsync records over a drawn span, their sources and torn spans.
+
+    Display frame ``n`` scans row ``y`` at ``n + (y / H) (1 - vblank)`` periods. Outside the span the
+    renderer presents source frame ``n`` in the blank before display frame ``n`` (vsync on). Inside it,
+    frame ``n`` is presented at ``n + phase_n``, ``phase_n = frac(phase + drift (n - start))``: rows
+    scanned before that show frame ``n - 1``, the rest frame ``n``, so the tear row is
+    ``ceil(H phase_n / (1 - vblank))``; a phase in the blank shows frame ``n - 1`` whole (a repeat).
+    Returns the pictures (one per display frame), the bottom source of each, the torn spans (frames
+    showing two source frames that differ by ``tear_visible_levels`` or more above the tear, with
+    ``tear_min_rows`` or more rows on each side of it) and the draws with every frame's tear row.
+    """
+    num, height = frames.shape[:2]
+    length = seconds_to_frames(uniform(rng, config.tearing_span_s_range), fps, 1, num - 1)
+    start = int(rng.integers(1, num - length + 1))
+    phase = uniform(rng, (0.0, 1.0))
+    drift = uniform(rng, config.tearing_drift_range) * float(pick(rng, (-1, 1)))
+    rows = scanout_rows(height, length, phase, drift, config.vblank_fraction)
+    shown, sources, torn = scanout_tears(
+        frames, start, rows, config.tear_min_rows, config.tear_visible_levels
+    )
+    params = {"start": start, "end": start + length, "phase": round(phase, 4), "drift": round(drift, 4)}
+    params["rows"] = [{"frame": start + k, "row": row} for k, row in enumerate(rows)]
+    return _rgb(shown, range(num)), sources, merge_segments(torn), params
+
+
 def sample_black(rng: np.random.Generator, meta: ClipMeta, config: TemporalRealSetConfig) -> dict[str, Any]:
     count = integer(rng, config.black_spans_range)
     lengths = [
@@ -361,6 +428,10 @@ def plan_clip(
         pictures, pts, sources = _constant_rate(_rgb(frames, drawn["index_map"]), drawn["index_map"], fps)
         spans = [(int(drawn["start"]), int(drawn["end"]))]
         params.update(drawn, held_frames=[int(drawn["start"]) + 1, int(drawn["end"])])
+    elif mechanism == MECHANISMS["tearing"]:
+        pictures, sources, spans, extra = plan_tearing(frames, rng, fps, config)
+        pictures, pts, sources = _constant_rate(pictures, sources, fps)
+        params.update(extra)
     elif mechanism == MECHANISMS["black"]:
         drawn = sample_black(rng, meta, config)
         pictures, sources = _rgb(frames, identity), list(identity)
@@ -506,6 +577,13 @@ def defect_checks(decoded: np.ndarray, plan: ClipPlan, defect: str) -> dict[str,
             "held_bit_exact_frames": len(exact),
             "held_frames": int(held.sum()),
         }
+    if defect == "tearing":
+        rows = {int(r["frame"]): int(r["row"]) for r in plan.params["rows"]}
+        torn = [t for start, end in plan.spans for t in range(start, end)]
+        below = [
+            np.abs(decoded[t, rows[t] :].astype(np.int16) - decoded[t - 1, rows[t] :]).mean() for t in torn
+        ]
+        return {"torn_frames": len(torn), "below_tear_change_levels": round(float(np.mean(below)), 4)}
     index = [int(i) for i in plan.params["index_map"]]
     steps = np.diff(index)
     return {
@@ -662,6 +740,8 @@ def _build(root: Path, a: dict[str, Any], config: TemporalRealSetConfig, progres
             ) from None
         label, mechanism = mechanism_of(defect, k)
         plan = plan_clip(defect, mechanism, frames, np.random.default_rng([a["seed"], 2, k]), fps, config)
+        if label != CLEAN and not plan.spans:  # e.g. tears on content that does not move: nothing shows
+            label, mechanism = CLEAN, f"{mechanism}_invisible"
         path = f"clips/{k:04d}.mp4"
         write_clip(root / path, plan, fps, config)
         decoded = decode_clip(root / path, fps)
@@ -721,7 +801,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(
         prog="python -m synth.video.temporal_realset",
         description="Build a real temporal-defect set: black+silent spans muxed in, held frames encoded, "
-        "frames re-timed through pts and decoded by FFmpeg.",
+        "frames re-timed through pts, tears from a display scanned without vsync; decoded by FFmpeg.",
     )
     parser.add_argument("--out", required=True, help="output folder (absent, empty, or an earlier set)")
     parser.add_argument("--defect", required=True, choices=DEFECTS)
