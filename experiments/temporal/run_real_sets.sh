@@ -36,3 +36,25 @@ SET=data/real/audio_dropout
 CKPT=$(ls logs/bench/audio_dropout/train/checkpoints/best-*.ckpt | head -1)
 "$PY" eval.py detector=audio_dropout "ckpt_path=$CKPT" "real_set=$SET" "hydra.run.dir=logs/bench/audio_dropout/eval_real"
 cp logs/bench/audio_dropout/eval_real/metrics.json "$RESULTS/audio_dropout_eval_real_set.json"
+
+# Tearing (README "Tearing on a real mechanism"): a capture of a display scanned without vsync, through
+# x264. The first checkpoint trained on isolated swaps only (logs/bench/tearing/train); the second with
+# half the tearing clips in scan-out runs: python train.py detector=tearing (logs/bench/tearing/scanout_train).
+SET=data/real/temporal_tearing
+[ -f "$SET/manifest.csv" ] || "$PY" -m synth.video.temporal_realset --out "$SET" --defect tearing --clips 60 --seed 11
+for run in train scanout_train; do
+  CKPT=$(ls logs/bench/tearing/$run/checkpoints/best-*.ckpt | head -1)
+  "$PY" eval.py detector=tearing "ckpt_path=$CKPT" "real_set=$SET" "hydra.run.dir=logs/bench/tearing/${run}_eval_real"
+  cp "logs/bench/tearing/${run}_eval_real/metrics.json" "$RESULTS/tearing_${run}_eval_real_set.json"
+done
+CKPT=$(ls logs/bench/tearing/scanout_train/checkpoints/best-*.ckpt | head -1)
+"$PY" eval.py detector=tearing "ckpt_path=$CKPT" "hydra.run.dir=logs/bench/tearing/scanout_eval_sim"
+cp logs/bench/tearing/scanout_eval_sim/metrics.json "$RESULTS/tearing_scanout_eval_simulated_test.json"
+
+# Stutter with bit-exact still shots among the clean clips (README "Still shots after a codec"):
+# python train.py detector=stutter (logs/bench/stutter/exact_train), cadence rule on.
+CKPT=$(ls logs/bench/stutter/exact_train/checkpoints/best-*.ckpt | head -1)
+"$PY" eval.py detector=stutter "ckpt_path=$CKPT" real_set=data/real/temporal_stutter "hydra.run.dir=logs/bench/stutter/exact_eval_real"
+cp logs/bench/stutter/exact_eval_real/metrics.json "$RESULTS/stutter_exact_eval_real_set.json"
+"$PY" eval.py detector=stutter "ckpt_path=$CKPT" "hydra.run.dir=logs/bench/stutter/exact_eval_sim"
+cp logs/bench/stutter/exact_eval_sim/metrics.json "$RESULTS/stutter_exact_eval_simulated_test.json"

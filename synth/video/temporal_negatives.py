@@ -52,8 +52,8 @@ class TemporalNegatives:
       ``static_grain_range`` (0.6-2 levels std) on every frame: a locked-off shot of a still scene,
       never bit-exact (unlike a freeze). With ``static_exact_prob`` (0 by default) a static shot of
       a clean clip is bit-exact instead (no grain): a still scene after a codec has coded its grain
-      away (in the x264 real sets about half of the frame differences of a still shot are exactly
-      zero). Defect clips never get it: a stutter or a freeze changes no pixel of a clip where
+      away (after the x264 round trip of the real sets, many of a still shot's frame differences are
+      exactly zero). Defect clips never get it: a stutter or a freeze changes no pixel of a clip where
       nothing moves, so it could not carry its label;
     - ``slow_pan``: the first frame panned by ``slow_pan_px_per_frame_range`` (0.05-0.5 px/frame)
       in a random direction (bilinear, reflected borders): consecutive frames nearly identical
