@@ -64,12 +64,18 @@ def main(report_path: str, experiment: str, predicted: str, clean: str = "none")
     return result
 
 
-if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def report_parser(doc: str) -> argparse.ArgumentParser:
+    """The arguments of the scripts that re-read an eval report: the report and its experiment."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("report", help="metrics.json of eval.py on the simulated test split")
     ap.add_argument(
         "--experiment", default="audio_artifacts_cues_cpu30", help="the experiment that trained it"
     )
+    return ap
+
+
+if __name__ == "__main__":
+    ap = report_parser(__doc__)
     ap.add_argument("--predicted", default="hiss", help="the wrong class to break down")
     a = ap.parse_args()
     main(a.report, a.experiment, a.predicted)

@@ -16,12 +16,11 @@ either direction: separating) and writes the table beside the report
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
-from errors_by_source import test_synth
+from errors_by_source import report_parser, test_synth
 from sklearn.metrics import roc_auc_score
 
 from vqa_train.utils.atomic import write_json
@@ -99,10 +98,5 @@ def main(report_path: str, experiment: str, clean: str = "none", hiss: str = "hi
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("report", help="metrics.json of eval.py on the simulated test split")
-    ap.add_argument(
-        "--experiment", default="audio_artifacts_cues_cpu30", help="the experiment that trained it"
-    )
-    a = ap.parse_args()
+    a = report_parser(__doc__).parse_args()
     main(a.report, a.experiment)
