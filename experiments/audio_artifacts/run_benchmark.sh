@@ -46,3 +46,4 @@ cp "$RUN/cues16k_train/learning_curve.json" "$RESULTS/cues16k_learning_curve.jso
 "$PY" eval.py detector=audio_artifacts "ckpt_path=$CKPT" "hydra.run.dir=$RUN/cues16k_eval"
 cp "$RUN/cues16k_eval/metrics.json" "$RESULTS/cues16k_eval_simulated_test.json"
 cp "$RUN/cues16k_eval/confusion_matrix.png" "$RESULTS/cues16k_confusion_matrix.png"
+"$PY" experiments/audio_artifacts/hiss_top_band.py "$RESULTS/cues16k_eval_simulated_test.json" --experiment audio_artifacts_cues16k_cpu30
