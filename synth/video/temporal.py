@@ -105,6 +105,21 @@ def scanout_rows(height: int, count: int, phase: float, drift: float, vblank_fra
     return rows
 
 
+def sample_scanout(
+    rng: np.random.Generator,
+    num_frames: int,
+    fps: float,
+    span_s_range: tuple[float, float],
+    drift_range: tuple[float, float],
+) -> dict[str, Any]:
+    """The draws of one scan-out span: ``start`` (>= 1), ``length`` frames, ``phase`` and signed ``drift``."""
+    length = seconds_to_frames(uniform(rng, span_s_range), fps, 1, num_frames - 1)
+    start = int(rng.integers(1, num_frames - length + 1))
+    phase = uniform(rng, (0.0, 1.0))
+    drift = uniform(rng, drift_range) * float(pick(rng, (-1, 1)))
+    return {"start": start, "length": length, "phase": phase, "drift": drift}
+
+
 def scanout_tears(
     clip: np.ndarray, start: int, rows: list[int], min_rows: int, visible_levels: float
 ) -> tuple[np.ndarray, list[int], list[int]]:
@@ -134,6 +149,11 @@ def scanout_tears(
         if min_rows <= row <= height - min_rows and change > 0 and change >= visible_levels:
             torn.append(n)
     return out, sources, torn
+
+
+def _scanout_edge_rows(height: int) -> int:
+    """Scan-out tears closer than this to the top or bottom edge are not drawn (3 %, at least 2 rows)."""
+    return max(2, math.ceil(0.03 * height))
 
 
 def merge_segments(frames: list[int]) -> list[tuple[int, int]]:
@@ -493,18 +513,21 @@ class Tearing(ClipDefect):
         if meta.height < 2:
             raise ValueError("Tearing needs frames of >= 2 rows")
         if pick(rng, self.mode_choices) == "scanout":
-            length = seconds_to_frames(
-                uniform(rng, self.scanout_span_s_range), meta.fps, 1, meta.num_frames - 1
+            d = sample_scanout(
+                rng, meta.num_frames, meta.fps, self.scanout_span_s_range, self.scanout_drift_range
             )
-            start = int(rng.integers(1, meta.num_frames - length + 1))
-            phase = uniform(rng, (0.0, 1.0))
-            drift = uniform(rng, self.scanout_drift_range) * float(pick(rng, (-1, 1)))
-            edge = max(2, math.ceil(0.03 * meta.height))
+            edge = _scanout_edge_rows(meta.height)
             rows = [
                 r if edge <= r <= meta.height - edge else 0
-                for r in scanout_rows(meta.height, length, phase, drift, self.vblank_fraction)
+                for r in scanout_rows(meta.height, d["length"], d["phase"], d["drift"], self.vblank_fraction)
             ]
-            return {"mode": "scanout", "start": start, "phase": phase, "drift": drift, "rows": rows}
+            return {
+                "mode": "scanout",
+                "start": d["start"],
+                "phase": d["phase"],
+                "drift": d["drift"],
+                "rows": rows,
+            }
         count = integer(rng, self.tears_range)
         tears, used = [], set()
         for _ in range(count):
@@ -526,7 +549,7 @@ class Tearing(ClipDefect):
         t_max, height, width = clip.shape[:3]
         if params.get("mode", "swap") == "scanout":
             rows = [int(r) for r in params["rows"]]
-            edge = max(2, math.ceil(0.03 * height))
+            edge = _scanout_edge_rows(height)
             out, _, frames = scanout_tears(clip, int(params["start"]), rows, edge, self.visible_levels)
             stats = {
                 "torn_frames": frames,

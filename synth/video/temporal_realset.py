@@ -87,6 +87,7 @@ from synth.video.temporal import (
     merge_segments,
     pick,
     place_spans,
+    sample_scanout,
     scanout_rows,
     scanout_tears,
     seconds_to_frames,
@@ -145,11 +146,16 @@ class TemporalRealSetConfig:
     match_tolerance_levels: float = 1.0  # decode check: the expected picture within this of the best match
 
     def __post_init__(self) -> None:
-        for name in ("black_span_s_range", "black_noise_sigma_range", "freeze_span_s_range"):
-            object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
-        for name in ("stutter_span_s_range", "stutter_irregularity_range", "tearing_span_s_range"):
-            object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
-        for name in ("tearing_drift_range",):
+        float_ranges = (
+            "black_span_s_range",
+            "black_noise_sigma_range",
+            "freeze_span_s_range",
+            "stutter_span_s_range",
+            "stutter_irregularity_range",
+            "tearing_span_s_range",
+            "tearing_drift_range",
+        )
+        for name in float_ranges:
             object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
         object.__setattr__(self, "black_spans_range", tuple(int(v) for v in self.black_spans_range))
         checks = {
@@ -335,10 +341,8 @@ def plan_tearing(
     ``tear_min_rows`` or more rows on each side of it) and the draws with every frame's tear row.
     """
     num, height = frames.shape[:2]
-    length = seconds_to_frames(uniform(rng, config.tearing_span_s_range), fps, 1, num - 1)
-    start = int(rng.integers(1, num - length + 1))
-    phase = uniform(rng, (0.0, 1.0))
-    drift = uniform(rng, config.tearing_drift_range) * float(pick(rng, (-1, 1)))
+    d = sample_scanout(rng, num, fps, config.tearing_span_s_range, config.tearing_drift_range)
+    start, length, phase, drift = d["start"], d["length"], d["phase"], d["drift"]
     rows = scanout_rows(height, length, phase, drift, config.vblank_fraction)
     shown, sources, torn = scanout_tears(
         frames, start, rows, config.tear_min_rows, config.tear_visible_levels
