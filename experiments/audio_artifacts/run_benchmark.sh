@@ -40,7 +40,9 @@ cp "$RUN/cues_eval/confusion_matrix.png" "$RESULTS/cues_confusion_matrix.png"
 # The top band (README "The mel front end stopped at 14 kHz"): what separates clean noise beds called
 # hiss from hiss, then the cue recipe with the mel bank reaching 16 kHz.
 "$PY" experiments/audio_artifacts/hiss_top_band.py "$RESULTS/cues_eval_simulated_test.json"
+start=$(date +%s)
 "$PY" train.py experiment=audio_artifacts_cues16k_cpu30 "hydra.run.dir=$RUN/cues16k_train"
+echo "train wall time: $(( $(date +%s) - start )) s" | tee "$RESULTS/cues16k_train_wall_time.txt"
 CKPT=$(ls "$RUN"/cues16k_train/checkpoints/best-*.ckpt | head -1)
 cp "$RUN/cues16k_train/learning_curve.json" "$RESULTS/cues16k_learning_curve.json"
 "$PY" eval.py detector=audio_artifacts "ckpt_path=$CKPT" "hydra.run.dir=$RUN/cues16k_eval"
