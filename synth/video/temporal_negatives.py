@@ -165,6 +165,8 @@ class TemporalNegatives:
     # --------------------------------------------------------------------------------- kernels
 
     def _apply_static(self, clip: np.ndarray, p: dict[str, Any], other: np.ndarray | None) -> np.ndarray:
+        if float(p["grain"]) == 0.0:  # the bit-exact still shot: no noise to draw
+            return np.repeat(clip[:1], clip.shape[0], axis=0)
         noise = np.random.default_rng(int(p["seed"])).normal(0.0, float(p["grain"]), clip.shape)
         return np.clip(np.rint(clip[0].astype(np.float64) + noise), 0, 255).astype(np.uint8)
 
