@@ -111,8 +111,10 @@ def test_event_scores_tolerance_one_to_one_and_empty_cases():
         event_scores([], [], -1)
 
 
-def test_temporal_net_any_size_and_onnx_parity():
-    net = TemporalNet(width=4, row_width=4, embed_dim=8).eval()
+@pytest.mark.parametrize("clip_context", [False, True], ids=["local", "clip_context"])
+def test_temporal_net_any_size_and_onnx_parity(clip_context):
+    torch.manual_seed(0)
+    net = TemporalNet(width=4, row_width=4, embed_dim=8, clip_context=clip_context).eval()
     with torch.no_grad():
         assert net(torch.rand(2, 7, 3, 20, 30)).shape == (2, 7)
     buf = io.BytesIO()
@@ -133,6 +135,19 @@ def test_temporal_net_any_size_and_onnx_parity():
     with torch.no_grad():
         ref = net(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(sess.run(None, {"clip": x})[0], ref, atol=1e-4)
+
+
+def test_clip_context_lets_distant_frames_change_a_frame():
+    """Dilations 1, 2, 4 reach 7 frames: frame 0 ignores frame 20, unless the clip context is on."""
+    torch.manual_seed(0)
+    clip = torch.rand(1, 24, 3, 16, 16)
+    moved = clip.clone()
+    moved[:, 20:] = torch.rand(1, 4, 3, 16, 16)
+    for context, reaches in ((False, False), (True, True)):
+        net = TemporalNet(width=4, row_width=4, embed_dim=8, clip_context=context).eval()
+        with torch.no_grad():
+            changed = (net(clip)[0, 0] - net(moved)[0, 0]).abs().item() > 1e-6
+        assert changed == reaches
 
 
 @pytest.mark.parametrize("detector", sorted(PRESETS))
@@ -185,6 +200,73 @@ def test_detect_cadence_veto_zeroes_pulldown_windows(monkeypatch):
     assert vetoed["num_units"] == 40 and vetoed["events"] == []
 
 
+def test_detect_uses_the_sidecar_operating_point(monkeypatch):
+    """A sidecar ``threshold`` (chosen on val by export.py) replaces detect.py's ``min_score``."""
+    import synth.media
+    from vqa_train.deploy.runners import run_temporal_segments
+
+    rng = np.random.default_rng(1)
+    frames = [rng.integers(0, 256, (16, 24, 3), dtype=np.uint8) for _ in range(30)]
+    monkeypatch.setattr(synth.media, "iter_video_frames", lambda path, fps=None: enumerate(frames))
+
+    class Fixed:
+        def run(self, _, feeds):
+            return [np.full(feeds["clips"].shape[:2], 0.8, np.float32)]
+
+    meta = {"fps": 25.0, "num_frames": 20, "height": 16, "width": 24, "classes": ["clean", "freeze"]}
+    meta |= {"detector": "freeze", "kind": "temporal_segmenter"}
+    assert len(run_temporal_segments(meta, Fixed(), Path("x.mp4"), 0.5, 1)["events"]) == 1
+    assert run_temporal_segments({**meta, "threshold": 0.9}, Fixed(), Path("x.mp4"), 0.5, 1)["events"] == []
+    assert (
+        len(run_temporal_segments({**meta, "threshold": 0.7}, Fixed(), Path("x.mp4"), 0.95, 1)["events"]) == 1
+    )
+
+
+def test_best_threshold_caps_the_false_positive_rate_on_chosen_negatives():
+    from vqa_train.metrics import best_threshold
+
+    #                  hard negatives      easy negatives   positives
+    scores = np.array([0.6, 0.7, 0.1, 0.2, 0.0, 0.1, 0.3, 0.55, 0.65, 0.8, 0.9])
+    labels = np.array([0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
+    hard = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0], dtype=bool)
+    free, _ = best_threshold(scores, labels)
+    assert 0.3 < free < 0.55  # unconstrained: the best balanced accuracy flags two hard negatives
+    capped, bacc = best_threshold(scores, labels, max_fpr=0.25, fpr_mask=hard)
+    assert np.mean(scores[hard] > capped) <= 0.25 and 0.6 <= capped < 0.65
+    assert bacc == pytest.approx(((6 / 7) + 0.75) / 2)
+    none, _ = best_threshold(scores, labels, max_fpr=0.0, fpr_mask=hard)
+    assert not (scores[hard] > none).any() and none >= 0.7
+    with pytest.raises(ValueError, match="fpr_mask"):
+        best_threshold(scores, labels, max_fpr=0.1, fpr_mask=hard[:3])
+
+
+def test_invisible_defects_are_drawn_again_and_other_samples_unchanged():
+    plain = _synth(Freeze(), negatives=False, seed=6)
+    strict = TemporalClipSynth(
+        _SOURCE, Freeze(), None, 12, 24, 32, seed=6, classes=("clean", "freeze"), min_change_levels=1.0
+    )
+    redrawn = 0
+    for index in range(16):
+        a, labels_a, target_a = plain.sample("train", index)
+        b, labels_b, target_b = strict.sample("train", index)
+        np.testing.assert_array_equal(b, strict.sample("train", index)[0])  # deterministic
+        if target_b.label == "clean":
+            np.testing.assert_array_equal(a, b)  # clean clips never draw again
+            continue
+        draws = target_b.stats["draws"]
+        assert target_b.stats["mean_change_levels"] >= 1.0 or draws == strict.max_draws
+        if draws == 1:
+            np.testing.assert_array_equal(a, b)  # a visible first draw is the old sample
+        else:
+            redrawn += 1
+            assert target_a.stats["mean_change_levels"] < 1.0
+    assert redrawn > 0  # this source holds still content: a freeze on it changes nothing
+    with pytest.raises(ValueError, match="min_change_levels"):
+        TemporalClipSynth(
+            _SOURCE, Freeze(), None, 12, 24, 32, classes=("clean", "freeze"), min_change_levels=-1
+        )
+
+
 def test_freeze_train_then_eval_with_baseline(tmp_path):
     out = tmp_path / "train"
     cfg = compose_cfg("train", [*tiny("freeze"), "trainer.max_epochs=2", "data.train_size=16"], out)
@@ -223,13 +305,16 @@ def test_freeze_train_then_eval_with_baseline(tmp_path):
 
     # Export (parity at two clip shapes), then detect on a real 2.2-s mp4 at 25 fps: 55 frames,
     # scored in windows of 10 frames overlapping by 4, one probability per frame.
-    xcfg = compose_cfg(
-        "export", ["detector=freeze", f"ckpt_path={metrics['best_ckpt_path']}"], tmp_path / "x"
-    )
+    xcfg = compose_cfg("export", ecfg_overrides(metrics), tmp_path / "x")
     result = export(xcfg)
     sidecar = json.loads(Path(result["sidecar"]).read_text())
     assert sidecar["kind"] == "temporal_segmenter" and sidecar["parity_max_abs_diff"] <= 1e-4
     assert sidecar["num_frames"] == 10 and sidecar["fps"] == 25.0 and sidecar["cadence_veto"] is False
+    # The preset caps the hard-negative FPR: eval and export choose the same threshold on the val split.
+    op = report["operating_point"]
+    assert op["max_hard_negative_fpr"] == 0.015 and report["threshold"] == op["threshold"]
+    assert sidecar["threshold"] == pytest.approx(op["threshold"], abs=1e-3)
+    assert "hard_negatives" in report["model_at_0.5"]
     media = write_mp4(tmp_path / "clip.mp4", seconds=2.2, fps=25, size=(48, 32), audio=None)
     dcfg = compose_cfg(
         "detect", [f"input={media}", f"export_dir={tmp_path / 'x' / 'exports'}"], tmp_path / "d"

@@ -42,11 +42,19 @@ def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.mean(recalls)) if recalls else float("nan")
 
 
-def best_threshold(scores: np.ndarray, y_true: np.ndarray) -> tuple[float, float]:
+def best_threshold(
+    scores: np.ndarray,
+    y_true: np.ndarray,
+    max_fpr: float | None = None,
+    fpr_mask: np.ndarray | None = None,
+) -> tuple[float, float]:
     """The threshold ``t`` maximising the balanced accuracy of ``scores > t`` for binary labels.
 
     Candidates are midpoints between consecutive distinct scores (and just below the smallest);
-    ties go to the lowest threshold. Returns ``(threshold, balanced_accuracy)``.
+    ties go to the lowest threshold. With ``max_fpr`` only thresholds whose false-positive rate on
+    the negatives selected by ``fpr_mask`` (default: every negative) is at most ``max_fpr`` are
+    candidates: an operating point that caps false alarms on hard negatives. The highest candidate
+    flags nothing, so one always qualifies. Returns ``(threshold, balanced_accuracy)``.
     """
     scores, y = np.asarray(scores, dtype=np.float64), np.asarray(y_true).astype(int)
     if scores.size == 0:
@@ -63,6 +71,14 @@ def best_threshold(scores: np.ndarray, y_true: np.ndarray) -> tuple[float, float
     tpr = ((y == 1).sum() - pos_below) / pos
     tnr = neg_below / neg
     bacc = np.where((y == 1).any() & (y == 0).any(), (tpr + tnr) / 2, np.where((y == 1).any(), tpr, tnr))
+    if max_fpr is not None:
+        mask = np.ones_like(y, dtype=bool) if fpr_mask is None else np.asarray(fpr_mask, dtype=bool).ravel()
+        if mask.shape != y.shape:
+            raise ValueError(f"best_threshold: fpr_mask has {mask.size} values for {y.size} scores")
+        mask &= y == 0
+        hard = np.sort(scores[mask])
+        fpr = (hard.size - np.searchsorted(hard, candidates, side="right")) / max(hard.size, 1)
+        bacc = np.where(fpr <= max_fpr, bacc, -np.inf)
     best = int(np.argmax(bacc))
     return float(candidates[best]), float(bacc[best])
 

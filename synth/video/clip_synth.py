@@ -30,6 +30,13 @@ class TemporalClipSynth:
     round trip at a CRF drawn from ``codec_crf_range``, as delivered video does: a codec removes
     grain, so a static shot decodes to near-identical frames and a held frame is no longer
     bit-exact. With the default 0 no extra draw is made and the data are as before.
+
+    With ``min_change_levels`` > 0 a defect must be visible: when it changes its frames by less than
+    that many levels on average (``Target.stats["mean_change_levels"]``: a freeze or stutter over
+    content that hardly moves changes nothing one could see), the whole sample (source, negatives,
+    defect) is drawn again from the same generator, at most ``max_draws`` times in all
+    (``stats["draws"]``). Otherwise such a clip would carry a defect label on pixels that are clean.
+    With the default 0 nothing is redrawn and the data are as before.
     """
 
     def __init__(
@@ -45,6 +52,8 @@ class TemporalClipSynth:
         classes: Sequence[str] = (CLEAN, "defect"),
         codec_prob: float = 0.0,
         codec_crf_range: tuple[int, int] = (18, 36),
+        min_change_levels: float = 0.0,
+        max_draws: int = 8,
     ) -> None:
         classes = check_classes(classes, defect.label, CLEAN)
         if not 0.0 <= float(codec_prob) <= 1.0:
@@ -55,6 +64,11 @@ class TemporalClipSynth:
                 f"TemporalClipSynth.codec_crf_range must be within [0, 51], got {codec_crf_range}"
             )
         self.codec_prob, self.codec_crf_range = float(codec_prob), (lo, hi)
+        if not float(min_change_levels) >= 0.0:
+            raise ValueError(f"TemporalClipSynth.min_change_levels must be >= 0, got {min_change_levels}")
+        if int(max_draws) < 1:
+            raise ValueError(f"TemporalClipSynth.max_draws must be >= 1, got {max_draws}")
+        self.min_change_levels, self.max_draws = float(min_change_levels), int(max_draws)
         check_frame_size(height, width)
         self.meta = ClipMeta(fps=fps, num_frames=num_frames, height=height, width=width)
         if self.meta.num_frames < defect.min_frames:
@@ -86,16 +100,22 @@ class TemporalClipSynth:
         """The ``index``-th sample: uint8 ``(T, H, W, 3)`` clip, uint8 ``(T,)`` frame labels, Target."""
         rng = sample_rng(self.seed, split, index)
         label = self.label_of(index)
-        clip, info = self._source_clip(rng, split)
-        applied: list[str] = []
-        if self.negatives is not None:
-            params = self.negatives.sample_params(rng, self.meta, clean=label == CLEAN)
-            other = self._source_clip(rng, split)[0] if "cut" in params["applied"] else None
-            clip, applied = self.negatives.apply(clip, params, other)
-        if label == CLEAN:
-            target = Target(label=label)
-        else:
+        for draw in range(1, self.max_draws + 1):
+            clip, info = self._source_clip(rng, split)
+            applied: list[str] = []
+            if self.negatives is not None:
+                params = self.negatives.sample_params(rng, self.meta, clean=label == CLEAN)
+                other = self._source_clip(rng, split)[0] if "cut" in params["applied"] else None
+                clip, applied = self.negatives.apply(clip, params, other)
+            if label == CLEAN:
+                target = Target(label=label)
+                break
             clip, target = self.defect(clip, rng, self.meta)
+            if self.min_change_levels <= 0:
+                break
+            target.stats["draws"] = draw
+            if target.stats.get("mean_change_levels", np.inf) >= self.min_change_levels:
+                break
         if self.codec_prob > 0 and rng.random() < self.codec_prob:
             crf = int(rng.integers(self.codec_crf_range[0], self.codec_crf_range[1] + 1))
             clip = np.stack(x264_roundtrip(list(clip), crf))

@@ -40,6 +40,7 @@ class TemporalClipDataModule(SyntheticDataModule):
         width: int = 128,
         fps: float = 25.0,
         codec_prob: float = 0.0,
+        min_change_levels: float = 0.0,
         seed: int = 0,
         train_size: int = 2000,
         val_size: int = 400,
@@ -66,6 +67,7 @@ class TemporalClipDataModule(SyntheticDataModule):
             seed=seed,
             classes=tuple(classes),
             codec_prob=codec_prob,
+            min_change_levels=min_change_levels,
         )
         self.classes = classes
         self.fps = float(fps)

@@ -188,6 +188,10 @@ def _temporal_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
             "event_tolerance_frames": int(det.get("event_tolerance_frames", 2)),
             # detect.py zeroes windows whose repeats keep a regular beat (pulldown): see repeat_cadence.
             "cadence_veto": bool(det.get("cadence_veto", False)),
+            # A frame is defective when its probability exceeds this (the operating point chosen on the
+            # simulated val split under the preset's hard-negative FPR cap; 0.5 without one).
+            "threshold": float(det.get("operating_point", {}).get("threshold", 0.5)),
+            "operating_point": det.get("operating_point"),
         },
     )
 
@@ -367,6 +371,13 @@ def export(cfg: DictConfig) -> dict[str, Any]:
     det = info["detector"]
     if cfg.get("detector") is not None and "cadence_veto" in cfg.detector:
         det["cadence_veto"] = bool(cfg.detector.cadence_veto)  # a decision rule: the current preset's choice
+    if (
+        det["kind"] == "temporal_segmenter"
+        and cfg.get("detector", {}).get("max_hard_negative_fpr") is not None
+    ):
+        from vqa_train.evaluation.temporal_clips import val_operating_point
+
+        det["operating_point"] = val_operating_point(net, cfg)  # a decision rule too: chosen now, on val
     if det["kind"] not in EXPORT_SPECS:
         raise ValueError(f"detector.kind '{det['kind']}' cannot be exported; known: {sorted(EXPORT_SPECS)}")
     specs = EXPORT_SPECS[det["kind"]](net, info)

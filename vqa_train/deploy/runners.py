@@ -6,7 +6,7 @@ defect events. New detector kinds add a runner here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -184,51 +184,80 @@ TEMPORAL_OVERLAP = 4
 CADENCE_MIN_FRAMES = 12
 
 
+def window_scorer(
+    predict: Callable[[np.ndarray], np.ndarray], cadence_veto: bool = False
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``predict`` (a ``(T, H, W, 3)`` uint8 window -> ``(T,)`` probabilities) with the decision rules a
+    window gets: with ``cadence_veto`` a window whose repeats keep a regular beat (pulldown, see
+    ``repeat_cadence``) scores 0, and a window too short to show two beats keeps the verdict of the
+    one before. Stateful: one scorer per stream."""
+    from vqa_train.baselines.temporal_dsp import repeat_cadence
+
+    cadence = [0]  # period of the last window's repeat cadence
+
+    def score(window: np.ndarray) -> np.ndarray:
+        p = predict(window)
+        if cadence_veto:
+            cadence[0] = repeat_cadence(window) if len(window) >= CADENCE_MIN_FRAMES else cadence[0]
+            if cadence[0]:
+                p = np.zeros_like(p)
+        return p
+
+    return score
+
+
+def score_in_windows(
+    frames: Iterable[np.ndarray], num_frames: int, score: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Per-frame probabilities of a stream of frames, scored in windows of ``num_frames`` that overlap
+    by ``TEMPORAL_OVERLAP``; each frame keeps the score from the window where it had the most context
+    before it. Memory is one window. ``detect.py`` and ``eval.py real_set=`` score video this way."""
+    probs: list[float] = []
+    window: list[np.ndarray] = []
+
+    def flush() -> None:
+        keep_from = 0 if not probs else TEMPORAL_OVERLAP
+        probs.extend(float(v) for v in score(np.stack(window))[keep_from:])
+
+    for frame in frames:
+        window.append(frame)
+        if len(window) == num_frames:
+            flush()
+            window = window[-TEMPORAL_OVERLAP:]
+    if len(window) > (0 if not probs else TEMPORAL_OVERLAP):
+        flush()
+    return np.asarray(probs, dtype=np.float64)
+
+
 def run_temporal_segments(
     meta: dict[str, Any], session: Any, path: Path, min_score: float, batch_size: int, **_: Any
 ) -> dict[str, Any]:
-    """Frames resampled to the detector's fps and size, scored in overlapping windows.
+    """Frames resampled to the detector's fps and size, scored in overlapping windows
+    (:func:`score_in_windows`, with the sidecar's ``cadence_veto``: :func:`window_scorer`).
 
-    Windows of ``num_frames`` overlap by ``TEMPORAL_OVERLAP`` frames; each frame keeps the score
-    from the window where it had the most context before it. Runs of frames with probability >=
-    ``min_score`` become events. With the sidecar's ``cadence_veto`` a window whose repeats keep a
-    regular beat (pulldown) scores 0. Memory is one window.
+    Runs of frames with probability above the sidecar's ``threshold`` (the operating point export.py
+    chose on val; ``min_score`` when the sidecar has none) become events.
     """
     import cv2
 
     from synth.media import iter_video_frames
-    from vqa_train.baselines.temporal_dsp import repeat_cadence
 
     fps, t, h, w = float(meta["fps"]), int(meta["num_frames"]), int(meta["height"]), int(meta["width"])
     label = list(meta["classes"])[1]
-    probs: list[float] = []
-    window: list[np.ndarray] = []
-    done = 0  # frames whose score is final
-    cadence = [0]  # period of the last window's repeat cadence (cadence_veto)
 
-    def score(frames: list[np.ndarray], keep_from: int) -> None:
-        clip = np.stack(frames)
+    def predict(clip: np.ndarray) -> np.ndarray:
         x = clip[None].transpose(0, 1, 4, 2, 3).astype(np.float32) / np.float32(255.0)
-        p = session.run(None, {"clips": x})[0][0]
-        if meta.get("cadence_veto"):
-            # A short last window cannot show two beats: it keeps the verdict of the one before.
-            cadence[0] = repeat_cadence(clip) if len(clip) >= CADENCE_MIN_FRAMES else cadence[0]
-            if cadence[0]:
-                p = np.zeros_like(p)
-        probs.extend(float(v) for v in p[keep_from:])
+        return session.run(None, {"clips": x})[0][0]
 
-    frames_iter = iter_video_frames(path, fps=fps)
-    for _, frame in track(frames_iter, f"{meta['detector']}", total=None):
-        window.append(cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA))
-        if len(window) == t:
-            score(window, 0 if done == 0 else TEMPORAL_OVERLAP)
-            done = len(probs)
-            window = window[-TEMPORAL_OVERLAP:]
-    if len(window) > (0 if done == 0 else TEMPORAL_OVERLAP):
-        score(window, 0 if done == 0 else TEMPORAL_OVERLAP)
-    scores = np.asarray(probs)
-    labels = [label if p >= min_score else meta.get("clean_label", "clean") for p in scores]
-    events = merge_events(labels, scores, meta.get("clean_label", "clean"), 1.0 / fps, min_score)
+    frames = (
+        cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
+        for _, frame in track(iter_video_frames(path, fps=fps), f"{meta['detector']}", total=None)
+    )
+    scores = score_in_windows(frames, t, window_scorer(predict, bool(meta.get("cadence_veto"))))
+    threshold = float(meta.get("threshold", min_score))
+    clean = meta.get("clean_label", "clean")
+    labels = [label if p > threshold else clean for p in scores]
+    events = merge_events(labels, scores, clean, 1.0 / fps, threshold)
     return {
         "kind": meta["kind"],
         "classes": list(meta["classes"]),

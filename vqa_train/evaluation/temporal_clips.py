@@ -2,7 +2,10 @@
 
 One report holds, on the same clips (the test split of the simulated data, or a labelled folder):
 
-- ``model``: frame-level classification report (a frame flagged when its probability > 0.5), with
+- ``model``: frame-level classification report (a frame flagged when its probability exceeds the
+  ``threshold``: 0.5, or with ``detector.max_hard_negative_fpr`` the ``operating_point`` chosen on
+  the simulated val split by :func:`choose_threshold`, ``model_at_0.5`` then repeating the report
+  at 0.5), with
   ``clip_level`` (a clip flagged when any frame is) and ``events`` (runs of flagged frames against
   the true spans, :func:`vqa_train.metrics.event_scores` with ``event_tolerance_frames``);
 - ``dsp_baseline``: the FFmpeg-derived score that matches the defect, thresholded on the simulated
@@ -15,8 +18,9 @@ One report holds, on the same clips (the test split of the simulated data, or a 
 as :mod:`synth.video.temporal_realset` writes it: ``spans`` end-exclusive frames ``start-end;...``
 at the detector's fps, empty for a clean clip). Each clip is decoded whole at the detector's fps by
 timestamp (:func:`synth.media.iter_video_frames`), resized to its height x width (INTER_AREA, as
-``detect.py`` does) and scored in one pass (the network takes any number of frames); frame labels
-come from the spans, cut to the decoded length. The baseline's threshold is still chosen on the
+``detect.py`` does) and scored as ``detect.py`` scores a stream: in windows of the detector's
+``num_frames`` overlapping by 4, the cadence rule per window; frame labels come from the spans, cut
+to the decoded length. The baseline's threshold is still chosen on the
 simulated val split. ``hard_negatives`` is replaced by ``per_mechanism``: false-positive rates on the
 clean clips and recall on the defective ones of each ``mechanism``. Every problem with a row names
 ``manifest.csv:<line>``.
@@ -43,6 +47,7 @@ from synth.media import MediaError, iter_video_frames
 from vqa_train.baselines import temporal_dsp
 from vqa_train.checkpoint import load_detector
 from vqa_train.data.manifest import parse_spans, read_manifest
+from vqa_train.deploy.runners import TEMPORAL_OVERLAP, score_in_windows, window_scorer
 from vqa_train.evaluation.common import (
     clip_errors,
     frame_aucs,
@@ -52,6 +57,7 @@ from vqa_train.evaluation.common import (
     per_mechanism,
     sample_tags,
 )
+from vqa_train.metrics import balanced_accuracy, best_threshold
 from vqa_train.plots import save_confusions
 from vqa_train.progress import track
 from vqa_train.utils.atomic import write_json
@@ -188,12 +194,15 @@ def _score(
     batch_size: int,
     desc: str,
     cadence_veto: bool = False,
+    window: int | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, float]]:
     """Per clip: truth, model probabilities (when ``net``), baseline scores/flags (when ``scorer``).
 
     With ``cadence_veto`` a clip whose repeated frames keep a regular beat through the whole clip
     (:func:`~vqa_train.baselines.temporal_dsp.repeat_cadence`: pulldown, frame doubling) gets
-    probability 0 in every frame; ``row["cadence"]`` is the period found (0: none).
+    probability 0 in every frame; ``row["cadence"]`` is the period found (0: none). With ``window``
+    each clip is scored as ``detect.py`` scores a stream: in windows of that many frames
+    (:func:`~vqa_train.deploy.runners.score_in_windows`), the cadence rule applied per window.
     """
     rows: list[dict[str, Any]] = []
     seconds = {"model_eager": 0.0, "dsp_baseline": 0.0}
@@ -214,14 +223,63 @@ def _score(
             t0 = time.perf_counter()
             row["dsp_score"], row["dsp_flags"] = scorer(item["clip"], fps)
             seconds["dsp_baseline"] += time.perf_counter() - t0
+        rows.append(row)
+        if window is not None and net is not None:
+            t0 = time.perf_counter()
+            predict = lambda w: _model_probs(net, [w])[0]  # noqa: E731
+            row["prob"] = score_in_windows(item["clip"], window, window_scorer(predict, cadence_veto))
+            seconds["model_eager"] += time.perf_counter() - t0
+            continue
         if cadence_veto:
             row["cadence"] = temporal_dsp.repeat_cadence(item["clip"])
-        rows.append(row)
         pending.append((row, item["clip"]))
         if len(pending) == batch_size:
             flush()
     flush()
     return rows, {k: v / max(len(rows), 1) for k, v in seconds.items()}
+
+
+def choose_threshold(rows: list[dict[str, Any]], clean: str, max_fpr: float | None) -> dict[str, Any]:
+    """The model's operating point from scored val clips: the frame threshold that maximises frame
+    balanced accuracy while at most ``max_fpr`` of the clean frames of clips carrying a temporal hard
+    negative (fades, still shots, pans, cuts, pulldown) are flagged; 0.5 when ``max_fpr`` is None."""
+    probs = np.concatenate([r["prob"] for r in rows])
+    labels = np.concatenate([r["frame_labels"] for r in rows]).astype(int)
+    hard = np.concatenate(
+        [np.full(len(r["prob"]), r["label"] == clean and bool(r["negatives"])) for r in rows]
+    )
+    if max_fpr is None:
+        threshold = 0.5
+    else:
+        if not 0.0 <= float(max_fpr) < 1.0:
+            raise ValueError(f"detector.max_hard_negative_fpr must be in [0, 1), got {max_fpr}")
+        threshold, _ = best_threshold(probs, labels, max_fpr=float(max_fpr), fpr_mask=hard)
+    flags = probs > threshold
+    return {
+        "threshold": float(threshold),
+        "max_hard_negative_fpr": None if max_fpr is None else float(max_fpr),
+        "chosen_on": f"simulated val split ({len(rows)} clips)",
+        "val_bacc": balanced_accuracy(labels, flags.astype(int)),
+        "val_hard_negative_fpr": float(flags[hard].mean()) if hard.any() else None,
+    }
+
+
+def val_operating_point(net: torch.nn.Module, cfg: DictConfig, batch_size: int = 16) -> dict[str, Any]:
+    """:func:`choose_threshold` on the simulated val split of ``cfg.data`` (what export.py records)."""
+    dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
+    clean = str(cfg.detector.classes[0])
+    n = dm.sizes["val"]
+    rows, _ = _score(
+        net,
+        None,
+        simulated_clips(dm, "val", n),
+        n,
+        dm.fps,
+        batch_size,
+        "val operating point",
+        bool(cfg.detector.get("cadence_veto", False)),
+    )
+    return choose_threshold(rows, clean, cfg.detector.get("max_hard_negative_fpr"))
 
 
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
@@ -236,8 +294,9 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     clean, positive = classes
     tolerance = int(det.get("event_tolerance_frames", 2))
     batch_size = int(cfg.batch_size)
-    # A decision rule, not weights: the current preset's choice applies to any checkpoint.
+    # Decision rules, not weights: the current preset's choices apply to any checkpoint.
     cadence_veto = bool(cfg.detector.get("cadence_veto", False))
+    max_fpr = cfg.detector.get("max_hard_negative_fpr")
     real, real_fps = None, float(det.get("fps", cfg.detector.fps))
     if cfg.get("real_set"):  # the manifest is checked before any work
         height, width = int(det.get("height", cfg.detector.height)), int(det.get("width", cfg.detector.width))
@@ -248,15 +307,29 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     baseline, baseline_name, scorer, skipped = None, "", None, None
     if cfg.get("baseline", True) and positive in BASELINES:
         baseline_name, kind, scorer = BASELINES[positive]
+    # One pass over the val split fits the baseline's threshold and the model's operating point.
+    val_rows: list[dict[str, Any]] = []
+    if scorer is not None or max_fpr is not None:
         val_n = int(cfg.get("val_size") or dm.sizes["val"])
-        val_rows, _ = _score(None, scorer, simulated_clips(dm, "val", val_n), val_n, fps, batch_size, "val")
+        val_rows, _ = _score(
+            net if max_fpr is not None else None,
+            scorer,
+            simulated_clips(dm, "val", val_n),
+            val_n,
+            fps,
+            batch_size,
+            "val",
+            cadence_veto,
+        )
+    if scorer is not None:
         try:
             baseline = temporal_dsp.TemporalDSPBaseline(kind).fit(
                 [r["dsp_score"] for r in val_rows], [r["frame_labels"] for r in val_rows]
             )
         except ValueError as exc:  # e.g. a val split too small to hold both classes
             skipped, scorer = f"baseline not fitted on val: {exc}", None
-
+    operating = choose_threshold(val_rows, clean, max_fpr) if max_fpr is not None else None
+    threshold = operating["threshold"] if operating else 0.5
     if real is None:
         total = dm.sizes["test"]
         rows, seconds = _score(
@@ -273,9 +346,14 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     else:  # whole clips of any length, one at a time
         total, items = real
         fps = real_fps
-        rows, seconds = _score(net, scorer, items, total, fps, 1, "scoring real clips", cadence_veto)
-        source = {"source": {"real_set": str(cfg.real_set)}, "baseline_fitted_on": "simulated val split"}
-    model_flags = [r["prob"] > 0.5 for r in rows]
+        window = int(det.get("num_frames", cfg.detector.num_frames))
+        rows, seconds = _score(net, scorer, items, total, fps, 1, "scoring real clips", cadence_veto, window)
+        source = {
+            "source": {"real_set": str(cfg.real_set)},
+            "baseline_fitted_on": "simulated val split",
+            "model_scored": f"as detect.py does: windows of {window} frames overlapping by {TEMPORAL_OVERLAP}",
+        }
+    model_flags = [r["prob"] > threshold for r in rows]
     report: dict[str, Any] = {
         "detector": det["name"],
         "ckpt_path": str(cfg.ckpt_path),
@@ -283,9 +361,19 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         "num_clips": len(rows),
         "fps": fps,
         "event_tolerance_frames": tolerance,
+        "threshold": threshold,
         "model": frame_levels(rows, model_flags, classes, tolerance),
     }
-    if cadence_veto:
+    if operating:
+        report["operating_point"] = operating
+        # The same model at the default 0.5, for comparison with reports made before operating points.
+        at_half = [r["prob"] > 0.5 for r in rows]
+        report["model_at_0.5"] = frame_levels(rows, at_half, classes, tolerance)
+        if real is None:
+            report["model_at_0.5"]["hard_negatives"] = _hard_negative_fpr(rows, clean, at_half, None)
+        else:
+            report["model_at_0.5"]["per_mechanism"] = per_mechanism(rows, clean, tolerance, at_half, None)
+    if cadence_veto and real is None:  # real clips: the rule runs per window (not counted)
         vetoed = [r for r in rows if r.get("cadence")]
         report["cadence_veto"] = {
             "clips_vetoed": len(vetoed),

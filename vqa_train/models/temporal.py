@@ -7,8 +7,11 @@ CNN's strides) and four global statistics (log mean frame difference, share of e
 pixels, share of dark pixels, mean level): the signatures of freezes and black frames, cheap and
 exact. Dilated, non-causal 1D convolutions over time then turn the per-frame embeddings into one
 logit per frame, so a frame is judged with its neighbours (the held frame of a freeze only looks
-frozen once its copies follow). No data-dependent Python control flow: ONNX-exportable with the
-legacy exporter, any ``T``, ``H``, ``W``.
+frozen once its copies follow). With ``clip_context`` each frame also sees the mean and maximum of
+the embeddings over the whole clip: whether anything moves elsewhere, which a still shot (nothing
+ever moves) and a freeze (motion stops, then resumes) differ by, beyond the convolutions' reach.
+No data-dependent Python control flow: ONNX-exportable with the legacy exporter, any ``T``, ``H``,
+``W``.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class TemporalNet(nn.Module):
         embed_dim: int = 32,
         dilations: Sequence[int] = (1, 2, 4),
         dropout: float = 0.1,
+        clip_context: bool = False,
     ) -> None:
         super().__init__()
         w = int(width)
@@ -54,6 +58,9 @@ class TemporalNet(nn.Module):
             nn.Conv1d(embed_dim, embed_dim, 3, dilation=int(d), padding=int(d)) for d in dilations
         )
         self.dropout = nn.Dropout(dropout)
+        self.clip_context = bool(clip_context)
+        if self.clip_context:  # frame embedding + clip mean + clip max -> embedding
+            self.context = nn.Sequential(nn.Conv1d(3 * embed_dim, embed_dim, 1), nn.ReLU())
         self.head = nn.Conv1d(embed_dim, 1, 1)
 
     def forward(self, clip: torch.Tensor) -> torch.Tensor:
@@ -86,4 +93,7 @@ class TemporalNet(nn.Module):
         emb = self.embed(torch.cat([cnn, row, stats], dim=1)).reshape(b, t, -1).transpose(1, 2)
         for conv in self.temporal:
             emb = emb + F.relu(conv(self.dropout(emb)))
+        if self.clip_context:
+            whole = torch.cat([emb.mean(dim=2, keepdim=True), emb.amax(dim=2, keepdim=True)], dim=1)
+            emb = emb + self.context(torch.cat([emb, whole.expand(-1, -1, emb.shape[2])], dim=1))
         return self.head(emb)[:, 0]
