@@ -239,25 +239,22 @@ def _score(
     return rows, {k: v / max(len(rows), 1) for k, v in seconds.items()}
 
 
-def choose_threshold(rows: list[dict[str, Any]], clean: str, max_fpr: float | None) -> dict[str, Any]:
+def choose_threshold(rows: list[dict[str, Any]], clean: str, max_fpr: float) -> dict[str, Any]:
     """The model's operating point from scored val clips: the frame threshold that maximises frame
     balanced accuracy while at most ``max_fpr`` of the clean frames of clips carrying a temporal hard
-    negative (fades, still shots, pans, cuts, pulldown) are flagged; 0.5 when ``max_fpr`` is None."""
+    negative (fades, still shots, pans, cuts, pulldown) are flagged."""
+    if not 0.0 <= float(max_fpr) < 1.0:
+        raise ValueError(f"detector.max_hard_negative_fpr must be in [0, 1), got {max_fpr}")
     probs = np.concatenate([r["prob"] for r in rows])
     labels = np.concatenate([r["frame_labels"] for r in rows]).astype(int)
     hard = np.concatenate(
         [np.full(len(r["prob"]), r["label"] == clean and bool(r["negatives"])) for r in rows]
     )
-    if max_fpr is None:
-        threshold = 0.5
-    else:
-        if not 0.0 <= float(max_fpr) < 1.0:
-            raise ValueError(f"detector.max_hard_negative_fpr must be in [0, 1), got {max_fpr}")
-        threshold, _ = best_threshold(probs, labels, max_fpr=float(max_fpr), fpr_mask=hard)
+    threshold, _ = best_threshold(probs, labels, max_fpr=float(max_fpr), fpr_mask=hard)
     flags = probs > threshold
     return {
         "threshold": float(threshold),
-        "max_hard_negative_fpr": None if max_fpr is None else float(max_fpr),
+        "max_hard_negative_fpr": float(max_fpr),
         "chosen_on": f"simulated val split ({len(rows)} clips)",
         "val_bacc": balanced_accuracy(labels, flags.astype(int)),
         "val_hard_negative_fpr": float(flags[hard].mean()) if hard.any() else None,
