@@ -111,10 +111,35 @@ def test_flatness_and_stationarity_tell_hiss_from_tones_and_fluctuating_beds(cue
     assert -0.4 < white < -0.1  # log10 flatness of a white periodogram is about -0.25
 
 
-def _trained_net(cues: bool) -> PannClassifier:
+def _lowpassed(noise: np.ndarray, cutoff_hz: float) -> np.ndarray:
+    """``noise`` with everything above ``cutoff_hz`` removed (brick wall): a bed that rolls off."""
+    spectrum = np.fft.rfft(noise, axis=-1)
+    spectrum[..., np.fft.rfftfreq(noise.shape[-1], 1 / SR) > cutoff_hz] = 0
+    return np.fft.irfft(spectrum, n=noise.shape[-1], axis=-1).astype(np.float32)
+
+
+def test_top_band_step_tells_hiss_from_a_rolled_off_bed_and_leaves_the_default_cues_alone(cues):
+    top = AudioCues(SR, top_band=True).eval()
+    assert top.names[: cues.dim] == list(CUE_NAMES)
+    assert top.dim == cues.dim + 6 and top.names[-1] == "top_floor_level"
+    rng = np.random.default_rng(3)
+    hiss = (0.03 * rng.standard_normal((1, SR))).astype(np.float32)
+    bed = _lowpassed(hiss, 12500.0) + (0.0003 * rng.standard_normal((1, SR))).astype(np.float32)
+    x = torch.from_numpy(np.concatenate([hiss, bed]))
+    with torch.no_grad():
+        out, base = top(x), cues(x)
+    torch.testing.assert_close(out[:, : cues.dim], base)  # the 33 cues are the same with the option on
+    step = out[:, top.names.index("top_step_floor")]
+    assert abs(float(step[0])) < 0.15  # white hiss: the same level per bin on both sides of 14 kHz
+    assert float(step[1]) < float(step[0]) - 1.0  # a bed rolled off at 12.5 kHz is 10+ dB lower above 14
+    with pytest.raises(ValueError, match="top_band=True needs about 32 kHz"):
+        AudioCues(16000, top_band=True)
+
+
+def _trained_net(cues: bool, top_band: bool = False) -> PannClassifier:
     """A tiny PANN after a few train-mode steps, so its BatchNorm statistics are not the identity."""
     torch.manual_seed(0)
-    net = PannClassifier(5, width=4, cues=cues)
+    net = PannClassifier(5, width=4, cues=cues, cue_top_band=top_band)
     opt = torch.optim.SGD(net.parameters(), lr=0.01)
     for _ in range(2):
         loss = torch.nn.functional.cross_entropy(net(torch.randn(4, SR) * 0.1), torch.tensor([0, 1, 2, 3]))
@@ -136,8 +161,9 @@ def test_pann_default_is_unchanged_and_cues_add_only_new_tensors():
     )
 
 
-def test_pann_with_cues_forwards_and_exports_with_onnx_runtime_parity(tmp_path, caplog):
-    net = _trained_net(cues=True)
+@pytest.mark.parametrize("top_band", [False, True])
+def test_pann_with_cues_forwards_and_exports_with_onnx_runtime_parity(tmp_path, caplog, top_band):
+    net = _trained_net(cues=True, top_band=top_band)
     with torch.no_grad():
         for n in (16000, SR, 48123):
             assert net(torch.randn(2, n) * 0.1).shape == (2, 5)
@@ -177,3 +203,22 @@ def test_cues_experiment_composes_with_cues_on(compose_config):
     assert isinstance(net.cues, AudioCues)
     with torch.no_grad():
         assert net(torch.zeros(2, SR)).shape == (2, 5)
+
+
+@pytest.mark.parametrize(
+    ("experiment", "key", "value", "base_value"),
+    [
+        ("audio_artifacts_top_cpu30", "model.net.cue_top_band", True, False),
+        ("audio_artifacts_cues16k_e12_cpu30", "trainer.max_epochs", 12, 8),
+    ],
+)
+def test_16k_variants_change_one_key_of_the_frozen_16k_recipe(
+    compose_config, experiment, key, value, base_value
+):
+    base = compose_config("train", ["experiment=audio_artifacts_cues16k_cpu30"])
+    cfg = compose_config("train", [f"experiment={experiment}"])
+    assert OmegaConf.select(cfg, key) == value and OmegaConf.select(base, key) == base_value
+    assert set(base.tags) < set(cfg.tags)
+    OmegaConf.update(cfg, key, base_value)
+    cfg.tags = base.tags
+    assert cfg == base  # the frozen 16 kHz recipe, nothing else changed

@@ -167,6 +167,7 @@ def ecfg_overrides(metrics: dict) -> list[str]:
         "detector.num_frames=10",
         "data.test_size=6",
         "data.val_size=4",
+        "detector.operating_point_clips=5",  # one more val clip than the split holds
     ]
 
 
@@ -313,6 +314,7 @@ def test_freeze_train_then_eval_with_baseline(tmp_path):
     # The preset caps the hard-negative FPR: eval and export choose the same threshold on the val split.
     op = report["operating_point"]
     assert op["max_hard_negative_fpr"] == 0.015 and report["threshold"] == op["threshold"]
+    assert op["chosen_on"] == "simulated val split (5 clips)"
     assert sidecar["threshold"] == pytest.approx(op["threshold"], abs=1e-3)
     assert "hard_negatives" in report["model_at_0.5"]
     media = write_mp4(tmp_path / "clip.mp4", seconds=2.2, fps=25, size=(48, 32), audio=None)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces every number in experiments/audio_artifacts/README.md on this machine (2 CPU cores):
 # train the CPU recipe, evaluate it (with the DSP baseline), export it, and time data and inference.
-#   bash experiments/audio_artifacts/run_benchmark.sh
+#   bash experiments/audio_artifacts/run_benchmark.sh            # everything
+#   ONLY=top bash experiments/audio_artifacts/run_benchmark.sh   # only the top-band recipe (or ONLY=e12)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -9,6 +10,22 @@ RUN=${RUN:-logs/bench/audio_artifacts}
 RESULTS=experiments/audio_artifacts/results
 mkdir -p "$RESULTS"
 
+# recipe NAME EXPERIMENT: train experiment=EXPERIMENT into $RUN/NAME_train (timed), evaluate its best
+# checkpoint on the simulated test split, and copy the report, learning curve and confusion matrix to
+# $RESULTS/NAME_*; CKPT is left set for what follows.
+recipe() {
+  local name=$1 experiment=$2 start
+  start=$(date +%s)
+  "$PY" train.py "experiment=$experiment" "hydra.run.dir=$RUN/${name}_train"
+  echo "train wall time: $(( $(date +%s) - start )) s" | tee "$RESULTS/${name}_train_wall_time.txt"
+  CKPT=$(ls "$RUN/${name}_train"/checkpoints/best-*.ckpt | head -1)
+  cp "$RUN/${name}_train/learning_curve.json" "$RESULTS/${name}_learning_curve.json"
+  "$PY" eval.py detector=audio_artifacts "ckpt_path=$CKPT" "hydra.run.dir=$RUN/${name}_eval"
+  cp "$RUN/${name}_eval/metrics.json" "$RESULTS/${name}_eval_simulated_test.json"
+  cp "$RUN/${name}_eval/confusion_matrix.png" "$RESULTS/${name}_confusion_matrix.png"
+}
+
+if [ "${ONLY:-}" = "" ]; then
 start=$(date +%s)
 "$PY" train.py experiment=audio_artifacts_cpu30 "hydra.run.dir=$RUN/train"
 echo "train wall time: $(( $(date +%s) - start )) s" | tee "$RESULTS/train_wall_time.txt"
@@ -25,27 +42,27 @@ cp "$RUN/eval/confusion_matrix_dsp_baseline.png" "$RESULTS/confusion_matrix_dsp_
 "$PY" experiments/audio_artifacts/bench_throughput.py
 
 # The cue-branch recipe (README section "Hand-designed cues"): the same budget with model.net.cues=true.
-start=$(date +%s)
-"$PY" train.py experiment=audio_artifacts_cues_cpu30 "hydra.run.dir=$RUN/cues_train"
-echo "train wall time: $(( $(date +%s) - start )) s" | tee "$RESULTS/cues_train_wall_time.txt"
-CKPT=$(ls "$RUN"/cues_train/checkpoints/best-*.ckpt | head -1)
-cp "$RUN/cues_train/learning_curve.json" "$RESULTS/cues_learning_curve.json"
+recipe cues audio_artifacts_cues_cpu30
 cp "$RUN/cues_train/learning_curve.png" "$RESULTS/cues_learning_curve.png"
-"$PY" eval.py detector=audio_artifacts "ckpt_path=$CKPT" "hydra.run.dir=$RUN/cues_eval"
-cp "$RUN/cues_eval/metrics.json" "$RESULTS/cues_eval_simulated_test.json"
-cp "$RUN/cues_eval/confusion_matrix.png" "$RESULTS/cues_confusion_matrix.png"
 "$PY" export.py detector=audio_artifacts "ckpt_path=$CKPT" "export_dir=$RUN/cues_exports" "hydra.run.dir=$RUN/cues_export"
 "$PY" experiments/audio_artifacts/bench_onnx.py "$RUN/cues_exports" 32 "$RESULTS/cues_onnx_speed.json"
 
 # The top band (README "The mel front end stopped at 14 kHz"): what separates clean noise beds called
 # hiss from hiss, then the cue recipe with the mel bank reaching 16 kHz.
 "$PY" experiments/audio_artifacts/hiss_top_band.py "$RESULTS/cues_eval_simulated_test.json"
-start=$(date +%s)
-"$PY" train.py experiment=audio_artifacts_cues16k_cpu30 "hydra.run.dir=$RUN/cues16k_train"
-echo "train wall time: $(( $(date +%s) - start )) s" | tee "$RESULTS/cues16k_train_wall_time.txt"
-CKPT=$(ls "$RUN"/cues16k_train/checkpoints/best-*.ckpt | head -1)
-cp "$RUN/cues16k_train/learning_curve.json" "$RESULTS/cues16k_learning_curve.json"
-"$PY" eval.py detector=audio_artifacts "ckpt_path=$CKPT" "hydra.run.dir=$RUN/cues16k_eval"
-cp "$RUN/cues16k_eval/metrics.json" "$RESULTS/cues16k_eval_simulated_test.json"
-cp "$RUN/cues16k_eval/confusion_matrix.png" "$RESULTS/cues16k_confusion_matrix.png"
+recipe cues16k audio_artifacts_cues16k_cpu30
 "$PY" experiments/audio_artifacts/hiss_top_band.py "$RESULTS/cues16k_eval_simulated_test.json" --experiment audio_artifacts_cues16k_cpu30
+fi
+
+# The top-band cues (README "Top-band cues"): the 16 kHz recipe plus the 11-14 -> 14-15 kHz step
+# computed directly. ONLY=top runs just this part.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = top ]; then
+recipe top audio_artifacts_top_cpu30
+"$PY" experiments/audio_artifacts/hiss_top_band.py "$RESULTS/top_eval_simulated_test.json" --experiment audio_artifacts_top_cpu30
+fi
+
+# The 16 kHz cue recipe given the whole 30-minute budget (README "Top-band cues"): 12 epochs. ONLY=e12
+# runs just this part.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = e12 ]; then
+recipe e12 audio_artifacts_cues16k_e12_cpu30
+fi

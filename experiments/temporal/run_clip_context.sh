@@ -3,6 +3,7 @@
 # (experiments/temporal/README.md, "Clip context and an operating point").
 #   bash experiments/temporal/run_clip_context.sh          # trains the three presets, then evaluates
 #   TRAIN=0 bash experiments/temporal/run_clip_context.sh  # evaluates the checkpoints already there
+#   PRESETS="stutter tearing" bash experiments/temporal/run_clip_context.sh  # some of the presets
 # Each preset trains 5 epochs x 2,000 clips on 2 CPU cores (about 10 minutes) into
 # logs/bench/<preset>/ctx_train; eval.py scores the simulated test split and the real-mechanism set
 # (built by run_real_sets.sh's command if missing), with the preset's operating point.
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 RESULTS=experiments/temporal/results
 mkdir -p "$RESULTS"
-for preset in freeze stutter tearing; do
+for preset in ${PRESETS:-freeze stutter tearing}; do
   if [ "${TRAIN:-1}" = 1 ]; then
     "$PY" train.py "detector=$preset" logger=csv test=false "hydra.run.dir=logs/bench/$preset/ctx_train"
   fi

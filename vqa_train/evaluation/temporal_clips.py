@@ -4,8 +4,8 @@ One report holds, on the same clips (the test split of the simulated data, or a 
 
 - ``model``: frame-level classification report (a frame flagged when its probability exceeds the
   ``threshold``: 0.5, or with ``detector.max_hard_negative_fpr`` the ``operating_point`` chosen on
-  the simulated val split by :func:`choose_threshold`, ``model_at_0.5`` then repeating the report
-  at 0.5), with
+  the first ``detector.operating_point_clips`` clips of the simulated val split (default: the val
+  split's size) by :func:`choose_threshold`, ``model_at_0.5`` then repeating the report at 0.5), with
   ``clip_level`` (a clip flagged when any frame is) and ``events`` (runs of flagged frames against
   the true spans, :func:`vqa_train.metrics.event_scores` with ``event_tolerance_frames``);
 - ``dsp_baseline``: the FFmpeg-derived score that matches the defect, thresholded on the simulated
@@ -261,11 +261,22 @@ def choose_threshold(rows: list[dict[str, Any]], clean: str, max_fpr: float) -> 
     }
 
 
+def operating_point_clips(cfg: DictConfig, dm: Any) -> int:
+    """How many val clips the operating point (and the baseline's threshold) are chosen on:
+    ``detector.operating_point_clips``, else the val split's size. Val samples come from (seed,
+    "val", index), so indices past ``data.val_size`` are more val clips, never train or test ones."""
+    n = cfg.detector.get("operating_point_clips")
+    n = dm.sizes["val"] if n is None else n
+    if int(n) < 1:
+        raise ValueError(f"detector.operating_point_clips must be a positive clip count, got {n}")
+    return int(n)
+
+
 def val_operating_point(net: torch.nn.Module, cfg: DictConfig, batch_size: int = 16) -> dict[str, Any]:
     """:func:`choose_threshold` on the simulated val split of ``cfg.data`` (what export.py records)."""
     dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
     clean = str(cfg.detector.classes[0])
-    n = dm.sizes["val"]
+    n = operating_point_clips(cfg, dm)
     rows, _ = _score(
         net,
         None,
@@ -307,7 +318,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     # One pass over the val split fits the baseline's threshold and the model's operating point.
     val_rows: list[dict[str, Any]] = []
     if scorer is not None or max_fpr is not None:
-        val_n = int(cfg.get("val_size") or dm.sizes["val"])
+        val_n = int(cfg.get("val_size") or operating_point_clips(cfg, dm))
         val_rows, _ = _score(
             net if max_fpr is not None else None,
             scorer,

@@ -37,6 +37,13 @@ BatchNorm1d in front).
    and of the level (hiss is flat and steady; rain, wind and breath beds fluctuate), and the flatness
    and level of the quietest frames (a soft minimum: hiss under music shows in its gaps). Last,
    ``high_share``: the 4-15 kHz band's share of the total energy (log10).
+4. **Top band** (6 values, only with ``top_band=True``; needs a 32 kHz rate). Hiss is a power law
+   that runs to Nyquist, while rain, wind and traffic beds roll off above ~12 kHz: the step from the
+   11-14 kHz level to the 14-15 kHz level is the one quantity that best tells a clean noise bed
+   from hiss over it (ROC AUC 0.85 in ``experiments/audio_artifacts/hiss_top_band.py``). On the
+   same frames: the step at the quietest 11-14 kHz frames (soft minimum as above), its mean and
+   standard deviation over frames, the 14-15 kHz level's standard deviation (hiss is steady) and
+   mean flatness, and its level at the quietest frames.
 
 Everything is fixed tensor arithmetic (matmuls with fixed bases, pooling, reductions): no FFT op (the
 TorchScript ONNX exporter has none), no data-dependent control flow, so the module exports to ONNX
@@ -67,17 +74,20 @@ CLICK_THRESHOLDS_B = (1.5, 2.0, 3.0)
 NOISE_FRAME_S = 0.016
 NOISE_BIN_STEP = 2  # every other DFT bin (62.5 Hz apart at 16 ms: 125 Hz, the Hann main lobe's half-width)
 NOISE_BANDS_HZ = {"mid": (1000.0, 4000.0), "high": (4000.0, 15000.0)}
+TOP_BANDS_HZ = {"upper": (11000.0, 14000.0), "top": (14000.0, 16000.0)}  # top_band=True only
+TOP_STATS = ("step_floor", "step_mean", "step_std", "level_std", "flat_mean", "floor_level")
 NOISE_STATS = ("flat_mean", "flat_std", "level_mean", "level_std", "floor_flat", "floor_level")  # per band
 FLOOR_TEMPERATURE_B = 0.2  # soft minimum over frame levels, in bels (2 dB)
 
 
-def cue_names(mains_hz: Sequence[float] = (50.0, 60.0)) -> list[str]:
+def cue_names(mains_hz: Sequence[float] = (50.0, 60.0), top_band: bool = False) -> list[str]:
     """The name of each output entry, in order."""
     names = [f"comb{f0:g}_{c}" for f0 in mains_hz for c in ("fund", "odd", "even", "count", "lock")]
     click_stats = ["peak", *(f"count{round(10 * t)}" for t in CLICK_THRESHOLDS_B), "crest"]
     names += [f"click{order}_{s}" for order in (1, 2) for s in click_stats]
     names += [f"{band}_{s}" for band in NOISE_BANDS_HZ for s in NOISE_STATS]
-    return [*names, "high_share"]
+    names.append("high_share")
+    return names + ([f"top_{s}" for s in TOP_STATS] if top_band else [])
 
 
 CUE_NAMES = tuple(cue_names())
@@ -101,12 +111,14 @@ class AudioCues(nn.Module):
         comb_s: float = 1.0,
         mains_hz: Sequence[float] = (50.0, 60.0),
         harmonics: int = 8,
+        top_band: bool = False,
     ) -> None:
         super().__init__()
         self.sample_rate = int(sample_rate)
         self.mains_hz = tuple(float(f) for f in mains_hz)
         self.harmonics = int(harmonics)
-        self.names = cue_names(self.mains_hz)
+        self.top_band = bool(top_band)
+        self.names = cue_names(self.mains_hz, self.top_band)
         self.dim = len(self.names)
         self._init_comb(comb_s)
         self._init_clicks()
@@ -185,11 +197,13 @@ class AudioCues(nn.Module):
         t = torch.arange(self.frame, dtype=torch.float64)
         spacing_hz = NOISE_BIN_STEP * sr / self.frame  # between the kept DFT bins
         ranges = []
-        for name, (lo_hz, hi_hz) in NOISE_BANDS_HZ.items():
+        bands = {**NOISE_BANDS_HZ, **(TOP_BANDS_HZ if self.top_band else {})}
+        for name, (lo_hz, hi_hz) in bands.items():
             lo, hi = math.ceil(lo_hz / spacing_hz), math.floor(min(hi_hz, 0.47 * sr) / spacing_hz)
             if hi - lo < 3:
                 raise ValueError(
                     f"AudioCues: sample_rate {sr} is too low for the {name} band {lo_hz}-{hi_hz} Hz"
+                    + (" (top_band=True needs about 32 kHz)" if name in TOP_BANDS_HZ else "")
                 )
             ranges.append((lo, hi + 1))
         first, last = min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
@@ -272,16 +286,15 @@ class AudioCues(nn.Module):
         return torch.stack([ratio.amax(dim=1), *counts, crest], dim=1)
 
     def noise(self, wave: torch.Tensor) -> torch.Tensor:
-        """``(B, N)`` -> ``(B, 6 * bands + 1)``: flatness and level statistics per band, high share."""
+        """``(B, N)`` -> ``(B, 6 * bands + 1 [+ 6])``: flatness and level statistics per band, high
+        share [, top-band cues]."""
         n = self.frame
         frames = wave[:, : wave.shape[1] // n * n].reshape(wave.shape[0], -1, n)  # (B, T, n)
         re, im = torch.matmul(frames, self.band_dft).transpose(1, 2).chunk(2, dim=1)  # (B, bins, T)
         power = re * re + im * im
         out = []
-        for lo, hi in self.band_slices:
-            band = power[:, lo:hi]
-            level = _log10(band.mean(dim=1))  # (B, T), ~dBFS / 10
-            flat = _log10(band).mean(dim=1) - level  # (B, T), <= 0
+        for lo, hi in self.band_slices[: len(NOISE_BANDS_HZ)]:
+            level, flat = self._level_flatness(power[:, lo:hi])
             quiet = torch.softmax(-level / FLOOR_TEMPERATURE_B, dim=1)  # weights on the quietest frames
             out += [
                 flat.mean(dim=1),
@@ -292,8 +305,29 @@ class AudioCues(nn.Module):
                 (quiet * level).sum(dim=1),
             ]
         # Parseval: sum over all bins of |X|^2 = frame * sum((w x)^2); the band is one-sided, so x2.
-        lo, hi = self.band_slices[-1]
+        lo, hi = self.band_slices[len(NOISE_BANDS_HZ) - 1]  # the high band
         high = power[:, lo:hi].sum(dim=(1, 2)) * (2.0 * NOISE_BIN_STEP / n)
         total = torch.matmul(frames * frames, self.frame_power).sum(dim=1)  # sum over frames of (w x)^2
         out.append((_log10(high) - _log10(total)).clamp(-14.0, 0.5))
+        if self.top_band:
+            (ulo, uhi), (tlo, thi) = self.band_slices[len(NOISE_BANDS_HZ) :]
+            upper, _ = self._level_flatness(power[:, ulo:uhi])
+            top, top_flat = self._level_flatness(power[:, tlo:thi])
+            step = (top - upper).clamp(-4.0, 2.0)  # bels; hiss ~0, a rolled-off bed well below
+            quiet = torch.softmax(-upper / FLOOR_TEMPERATURE_B, dim=1)
+            out += [
+                (quiet * step).sum(dim=1),
+                step.mean(dim=1),
+                _std(step),
+                _std(top),
+                top_flat.mean(dim=1),
+                (quiet * top).sum(dim=1),
+            ]
         return torch.stack(out, dim=1)
+
+    @staticmethod
+    def _level_flatness(band: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Band power ``(B, bins, T)`` -> per frame level (log10 mean power, ~dBFS / 10) and log
+        spectral flatness (<= 0), each ``(B, T)``."""
+        level = _log10(band.mean(dim=1))
+        return level, _log10(band).mean(dim=1) - level

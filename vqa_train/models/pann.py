@@ -57,7 +57,9 @@ class PannClassifier(nn.Module):
     With ``cues=True`` the head's input is the CNN embedding, the BatchNorm-normalised
     :class:`AudioCues` vector and a ``CUE_HIDDEN``-unit ReLU layer over it (interactions such as
     "strong comb *and* locked to the mains"), concatenated. ``cues=False`` is the plain PANN, with
-    the same state dict as before the option existed.
+    the same state dict as before the option existed. ``cue_top_band=True`` adds the 6 top-band
+    cues (hiss against rolled-off noise beds; 32 kHz only); off, checkpoints trained before the
+    option existed load unchanged.
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class PannClassifier(nn.Module):
         dropout: float = 0.2,
         embedding_dim: int | None = None,
         cues: bool = False,
+        cue_top_band: bool = False,
     ) -> None:
         super().__init__()
         if arch not in ARCHS:
@@ -95,7 +98,7 @@ class PannClassifier(nn.Module):
         self.cues: AudioCues | None = None
         head_in = emb
         if cues:
-            self.cues = AudioCues(sample_rate)
+            self.cues = AudioCues(sample_rate, top_band=cue_top_band)
             self.cue_norm = nn.BatchNorm1d(self.cues.dim)
             self.cue_mix = nn.Linear(self.cues.dim, CUE_HIDDEN)
             head_in += self.cues.dim + CUE_HIDDEN
