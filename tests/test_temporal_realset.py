@@ -270,6 +270,7 @@ def test_real_set_eval_end_to_end(tmp_path, sets):
         "detector.width=32",
         "detector.num_frames=10",
         "data.val_size=4",
+        "detector.operating_point_clips=4",
         f"real_set={sets['freeze']}",
     ]
     report = evaluate(compose_cfg("eval", overrides, run))
