@@ -134,6 +134,8 @@ def test_top_band_step_tells_hiss_from_a_rolled_off_bed_and_leaves_the_default_c
     assert float(step[1]) < float(step[0]) - 1.0  # a bed rolled off at 12.5 kHz is 10+ dB lower above 14
     with pytest.raises(ValueError, match="top_band=True needs about 32 kHz"):
         AudioCues(16000, top_band=True)
+    with pytest.raises(ValueError, match="cue_top_band=true needs model.net.cues=true"):
+        PannClassifier(5, width=4, cue_top_band=True)
 
 
 def _trained_net(cues: bool, top_band: bool = False) -> PannClassifier:

@@ -81,6 +81,10 @@ class PannClassifier(nn.Module):
         super().__init__()
         if arch not in ARCHS:
             raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(ARCHS)}")
+        if cue_top_band and not cues:
+            raise ValueError(
+                "model.net.cue_top_band=true needs model.net.cues=true (it adds to the cue branch)"
+            )
         mults, single = ARCHS[arch]
         self.arch = arch
         self.features = LogMel(sample_rate, n_fft, hop_length, n_mels, f_min, f_max)
