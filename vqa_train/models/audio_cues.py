@@ -311,7 +311,7 @@ class AudioCues(nn.Module):
         out.append((_log10(high) - _log10(total)).clamp(-14.0, 0.5))
         if self.top_band:
             (ulo, uhi), (tlo, thi) = self.band_slices[len(NOISE_BANDS_HZ) :]
-            upper, _ = self._level_flatness(power[:, ulo:uhi])
+            upper = _log10(power[:, ulo:uhi].mean(dim=1))  # level only: its flatness is not a cue
             top, top_flat = self._level_flatness(power[:, tlo:thi])
             step = (top - upper).clamp(-4.0, 2.0)  # bels; hiss ~0, a rolled-off bed well below
             quiet = torch.softmax(-upper / FLOOR_TEMPERATURE_B, dim=1)
