@@ -201,6 +201,39 @@ def test_detect_cadence_veto_zeroes_pulldown_windows(monkeypatch):
     assert vetoed["num_units"] == 40 and vetoed["events"] == []
 
 
+def test_still_windows_keep_the_previous_verdict():
+    """``still_window_levels``: a window where nothing changes (one keyframe-like refresh allowed) takes
+    the previous window's last probability, so a long hold stays flagged and a still shot stays clean."""
+    from vqa_train.deploy.runners import score_in_windows, still_window_levels, window_scorer
+
+    rng = np.random.default_rng(0)
+
+    def moving(n):
+        return [rng.integers(0, 256, (8, 12, 3), dtype=np.uint8) for _ in range(n)]
+
+    def toy(window):
+        """Flags frames equal to their predecessor, but only where the window also shows motion."""
+        diff = np.r_[1.0, np.abs(np.diff(window.astype(np.int16), axis=0)).mean(axis=(1, 2, 3))]
+        return (diff == 0).astype(np.float64) * float((diff > 1).any())
+
+    held = moving(14)
+    refreshed = np.clip(held[-1].astype(np.int16) + 1, 0, 255).astype(np.uint8)  # a keyframe refresh
+    stream = [*held, *[held[-1]] * 30, *[refreshed] * 26, *moving(10)]  # a 56-frame hold from frame 14
+    off = score_in_windows(stream, 16, window_scorer(toy))
+    on = score_in_windows(stream, 16, window_scorer(toy, still_levels=0.1))
+    assert len(on) == len(stream) == len(off)
+    assert off[14:70].min() == 0.0  # windows inside the hold see no motion: the toy misses them
+    assert on[14:70].min() == 1.0 and (on[:14] == 0).all()  # carried through them, refresh included
+    assert (on[70:] == off[70:]).all()  # motion again: the model decides
+    static = [held[0]] * 60
+    assert score_in_windows(static, 16, window_scorer(toy, still_levels=0.1)).max() == 0.0
+    assert still_window_levels({"still_window_levels": None}) is None and still_window_levels({}) is None
+    assert still_window_levels({"still_window_levels": 0.1}) == 0.1
+    for bad in (-1, 0, "x", 300):
+        with pytest.raises(ValueError, match="detector.still_window_levels"):
+            still_window_levels({"still_window_levels": bad})
+
+
 def test_detect_uses_the_sidecar_operating_point(monkeypatch):
     """A sidecar ``threshold`` (chosen on val by export.py) replaces detect.py's ``min_score``."""
     import synth.media
@@ -311,6 +344,7 @@ def test_freeze_train_then_eval_with_baseline(tmp_path):
     sidecar = json.loads(Path(result["sidecar"]).read_text())
     assert sidecar["kind"] == "temporal_segmenter" and sidecar["parity_max_abs_diff"] <= 1e-4
     assert sidecar["num_frames"] == 10 and sidecar["fps"] == 25.0 and sidecar["cadence_veto"] is False
+    assert sidecar["still_window_levels"] == 0.1  # the preset's still-window rule travels to detect.py
     # The preset caps the hard-negative FPR: eval and export choose the same threshold on the val split.
     op = report["operating_point"]
     assert op["max_hard_negative_fpr"] == 0.015 and report["threshold"] == op["threshold"]
@@ -348,6 +382,46 @@ def test_exact_static_shots_only_on_clean_clips_and_other_draws_unchanged():
             assert other_target.params == target.params
     with pytest.raises(ValueError, match="static_exact_prob"):
         TemporalNegatives(static_exact_prob=1.5)
+
+
+def test_x264_keyframes_inside_the_clip_refresh_a_still_picture():
+    """With ``keyint`` a keyframe every k frames re-codes a still picture from scratch: one step of
+    change at each keyframe, between P frames that barely change it (streamed video's 2 s GOPs)."""
+    from synth.video.negatives import x264_roundtrip
+
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 256, (48, 64, 3)).astype(np.int16)
+    frames = [np.clip(base + rng.normal(0, 1.5, base.shape), 0, 255).astype(np.uint8) for _ in range(24)]
+
+    def changes(out):
+        return np.abs(np.diff(np.stack(out).astype(np.int16), axis=0)).mean(axis=(1, 2, 3))
+
+    one_key, every_8 = changes(x264_roundtrip(frames, 30)), changes(x264_roundtrip(frames, 30, keyint=8))
+    assert (every_8[[7, 15]] > 1.0).all() and one_key[15] < 0.5  # diff[t-1]: frame t against t-1
+    assert np.median(every_8[8:15]) < 0.1  # between keyframes the still picture is (nearly) left alone
+    with pytest.raises(ValueError, match="x264 preset"):
+        x264_roundtrip(frames[:2], 30, preset="slowest")
+
+
+def test_codec_keyint_and_preset_draws_only_when_configured():
+    def synth(**codec):
+        return TemporalClipSynth(
+            _SOURCE, Freeze(), None, 12, 24, 32, seed=5, classes=("clean", "freeze"), codec_prob=1.0, **codec
+        )
+
+    plain = synth()
+    drawn = synth(codec_keyint_range=(4, 6), codec_presets=("ultrafast", "veryfast"))
+    stats = [drawn.sample("train", i)[2].stats for i in range(6)]
+    assert all(4 <= st["codec_keyint"] <= 6 for st in stats)
+    assert {st["codec_preset"] for st in stats} <= {"ultrafast", "veryfast"}
+    assert plain.sample("train", 0)[2].stats["codec_keyint"] is None
+    assert np.array_equal(drawn.sample("train", 3)[0], drawn.sample("train", 3)[0])
+    for bad, match in (
+        ({"codec_keyint_range": (0, 4)}, "codec_keyint_range"),
+        ({"codec_presets": ("x",)}, "codec_presets"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            synth(**bad)
 
 
 def test_codec_round_trip_keeps_labels_and_is_deterministic():

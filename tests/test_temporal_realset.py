@@ -17,6 +17,7 @@ from synth.video.temporal_realset import (
     TemporalRealSetConfig,
     build_temporal_real_set,
     main,
+    plan_clip,
     plan_tearing,
     presented,
     procedural_clips,
@@ -133,6 +134,25 @@ def test_freeze_span_is_held_not_bit_exact(sets):
         assert held.mean() < 0.5 and outside.mean() > 10 * held.mean() + 1.0
         not_exact += int((held > 0).sum())
     assert not_exact > 0  # x264 re-codes some held frames: near-identical, not all bit-exact
+
+
+@pytest.mark.parametrize("defect", ["freeze", "stutter"])
+def test_a_freeze_or_stutter_on_content_that_does_not_move_is_invisible(sources, defect):
+    """Same draws, two contents: moving content keeps its spans; a still picture (nothing to hold or
+    skip) gets none, so the builder labels the clip clean, ``<mechanism>_invisible``."""
+    config = TemporalRealSetConfig()
+    still = np.repeat(sources[1][:1], FRAMES, axis=0)
+    moving, unmoved = (
+        plan_clip(defect, MECHANISMS[defect], frames, np.random.default_rng(5), FPS, config)
+        for frames in (sources[1], still)
+    )
+    assert moving.spans and moving.params["span_change_levels"] >= config.min_change_levels
+    assert unmoved.spans == [] and unmoved.params["span_change_levels"] == 0.0
+    assert unmoved.params["index_map"] == moving.params["index_map"]  # the same defect was drawn
+    loose = TemporalRealSetConfig(min_change_levels=0.0)
+    assert plan_clip(defect, MECHANISMS[defect], still, np.random.default_rng(5), FPS, loose).spans
+    with pytest.raises(ValueError, match="min_change_levels"):
+        TemporalRealSetConfig(min_change_levels=-1.0)
 
 
 def test_tearing_rows_follow_the_scanout_timing():

@@ -9,7 +9,7 @@ import numpy as np
 
 from synth.core import ClipMeta, Target, sample_rng
 from synth.video.base import FrameSource, check_classes, check_clip, check_frame_size
-from synth.video.negatives import x264_roundtrip
+from synth.video.negatives import X264_PRESETS, x264_roundtrip
 from synth.video.temporal import ClipDefect
 from synth.video.temporal_negatives import TemporalNegatives
 
@@ -29,7 +29,11 @@ class TemporalClipSynth:
     With ``codec_prob`` > 0 that share of clips (of both classes) finally goes through a libx264
     round trip at a CRF drawn from ``codec_crf_range``, as delivered video does: a codec removes
     grain, so a static shot decodes to near-identical frames and a held frame is no longer
-    bit-exact. With the default 0 no extra draw is made and the data are as before.
+    bit-exact. With the default 0 no extra draw is made and the data are as before. With
+    ``codec_keyint_range`` (frames; default None: one keyframe, the first) the keyframe interval is
+    drawn too, so keyframes also fall inside the clip: a keyframe refreshes a still picture in one
+    step, as in streamed video (2 s GOPs). ``codec_presets`` (default ``("ultrafast",)``) are x264
+    presets drawn from when there are several. Each extra draw is made only when configured.
 
     With ``min_change_levels`` > 0 a defect must be visible: when it changes its frames by less than
     that many levels on average (``Target.stats["mean_change_levels"]``: a freeze or stutter over
@@ -52,6 +56,8 @@ class TemporalClipSynth:
         classes: Sequence[str] = (CLEAN, "defect"),
         codec_prob: float = 0.0,
         codec_crf_range: tuple[int, int] = (18, 36),
+        codec_keyint_range: tuple[int, int] | None = None,
+        codec_presets: Sequence[str] = ("ultrafast",),
         min_change_levels: float = 0.0,
         max_draws: int = 8,
     ) -> None:
@@ -64,6 +70,21 @@ class TemporalClipSynth:
                 f"TemporalClipSynth.codec_crf_range must be within [0, 51], got {codec_crf_range}"
             )
         self.codec_prob, self.codec_crf_range = float(codec_prob), (lo, hi)
+        self.codec_keyint_range = None
+        if codec_keyint_range is not None:
+            k_lo, k_hi = (int(v) for v in codec_keyint_range)
+            if not 1 <= k_lo <= k_hi:
+                raise ValueError(
+                    f"TemporalClipSynth.codec_keyint_range must be 1 <= lo <= hi frames, got {codec_keyint_range}"
+                )
+            self.codec_keyint_range = (k_lo, k_hi)
+        self.codec_presets = tuple(str(v) for v in codec_presets)
+        unknown = [v for v in self.codec_presets if v not in X264_PRESETS]
+        if not self.codec_presets or unknown:
+            raise ValueError(
+                f"TemporalClipSynth.codec_presets: unknown x264 preset(s) {unknown or '(none given)'}; "
+                f"choose from {list(X264_PRESETS)}"
+            )
         if not float(min_change_levels) >= 0.0:
             raise ValueError(f"TemporalClipSynth.min_change_levels must be >= 0, got {min_change_levels}")
         if int(max_draws) < 1:
@@ -118,9 +139,16 @@ class TemporalClipSynth:
                 break
         if self.codec_prob > 0 and rng.random() < self.codec_prob:
             crf = int(rng.integers(self.codec_crf_range[0], self.codec_crf_range[1] + 1))
-            clip = np.stack(x264_roundtrip(list(clip), crf))
+            keyint = None
+            if self.codec_keyint_range is not None:
+                keyint = int(rng.integers(self.codec_keyint_range[0], self.codec_keyint_range[1] + 1))
+            preset = self.codec_presets[0]
+            if len(self.codec_presets) > 1:
+                preset = self.codec_presets[int(rng.integers(len(self.codec_presets)))]
+            clip = np.stack(x264_roundtrip(list(clip), crf, keyint=keyint, preset=preset))
             applied = [*applied, "x264"]
             target.stats["codec_crf"] = crf
+            target.stats["codec_keyint"], target.stats["codec_preset"] = keyint, preset
         frame_labels = np.zeros(self.meta.num_frames, dtype=np.uint8)
         for start, end in target.segments:
             frame_labels[start:end] = 1

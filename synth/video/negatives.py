@@ -325,8 +325,14 @@ def jpeg(frame: np.ndarray, p: dict[str, Any]) -> np.ndarray:
     return np.ascontiguousarray(cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB))
 
 
-def x264_roundtrip(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
-    """Frames coded as one libx264 sequence (I then P frames) and decoded back, single-threaded."""
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium")
+
+
+def x264_roundtrip(
+    frames: list[np.ndarray], crf: int, keyint: int | None = None, preset: str = "ultrafast"
+) -> list[np.ndarray]:
+    """Frames coded as one libx264 sequence (I then P frames; with ``keyint`` a keyframe every
+    ``keyint`` frames, else only the first) and decoded back, single-threaded."""
     import av
 
     h, w = frames[0].shape[:2]
@@ -334,7 +340,11 @@ def x264_roundtrip(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
     encoder = av.CodecContext.create("libx264", "w")
     encoder.width, encoder.height, encoder.pix_fmt = pw, ph, "yuv420p"
     encoder.time_base = fractions.Fraction(1, 25)
-    encoder.options = {"crf": str(int(crf)), "preset": "ultrafast", "tune": "zerolatency", "threads": "1"}
+    if preset not in X264_PRESETS:
+        raise ValueError(f"x264 preset {preset!r}: choose from {list(X264_PRESETS)}")
+    encoder.options = {"crf": str(int(crf)), "preset": preset, "tune": "zerolatency", "threads": "1"}
+    if keyint is not None:
+        encoder.options = {**encoder.options, "x264-params": f"keyint={int(keyint)}:min-keyint={int(keyint)}"}
     decoder = av.CodecContext.create("h264", "r")
     decoder.thread_count = 1
     packets = []

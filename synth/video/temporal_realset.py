@@ -45,7 +45,9 @@ defects the presets train on: a freeze is ``[start, end)`` of the held span (its
 frame included, as ``Freeze`` labels it), a stutter the hull of decoded frames that are not the next
 source frame or not in sync (as ``Stutter`` labels it), a black span its black frames, a tear each
 torn frame. A defect clip whose mechanism leaves nothing visible (tears on content that does not
-move) is labelled clean, with the mechanism ``<mechanism>_invisible``.
+move; a freeze or stutter whose frames differ from the ones they replace by less than
+``min_change_levels``, 0.5 levels on average, as the presets' ``data.min_change_levels``) is
+labelled clean, with the mechanism ``<mechanism>_invisible``.
 
 Output: ``clips/NNNN.mp4``, ``manifest.csv`` (``path,label,spans,mechanism``; label ``clean`` or the
 preset's class ``black``/``freeze``/``stutter``; spans ``start-end;start-end``, empty when clean) and
@@ -95,7 +97,7 @@ from synth.video.temporal import (
 from synth.video.temporal_negatives import TemporalNegatives
 
 SET_KIND = "temporal_real_set"
-SET_VERSION = 1
+SET_VERSION = 2  # 2: invisible freezes and stutters are labelled clean
 CLEAN = "clean"
 DEFECTS = ("black", "freeze", "stutter", "tearing")  # the presets' class names (conf/detector/*.yaml)
 MANIFEST_COLUMNS = ("path", "label", "spans", "mechanism")
@@ -144,6 +146,9 @@ class TemporalRealSetConfig:
     tear_visible_levels: float = 1.0  # torn label: mean change above the tear of at least this
     tear_min_rows: int = 4  # torn label: at least this many rows on each side of the tear
     match_tolerance_levels: float = 1.0  # decode check: the expected picture within this of the best match
+    # freeze/stutter label: the span's frames differ from the frames they replace by at least this mean
+    # (levels), as the presets' data.min_change_levels; else nothing shows and the clip is clean
+    min_change_levels: float = 0.5
 
     def __post_init__(self) -> None:
         float_ranges = (
@@ -176,6 +181,7 @@ class TemporalRealSetConfig:
             "tear_visible_levels": self.tear_visible_levels >= 0,
             "tear_min_rows": self.tear_min_rows >= 1,
             "match_tolerance_levels": self.match_tolerance_levels >= 0,
+            "min_change_levels": self.min_change_levels >= 0,
         }
         for name, ok in checks.items():
             if not ok:
@@ -465,6 +471,18 @@ def plan_clip(
         if index != [int(i) for i in params["index_map"]]:
             raise RuntimeError("pts_retime: the written timestamps do not give the drawn index map")
         plan.spans = stutter_spans(index)
+    if mechanism in (MECHANISMS["freeze"], MECHANISMS["stutter"]) and plan.spans:
+        # What the defect changes: each span frame against the frame it replaces (as Target.stats).
+        changed = [(t, plan.sources[shown[t]]) for s, e in plan.spans for t in range(s, e)]
+        changed = [(t, src) for t, src in changed if src != t]
+        change = (
+            float(np.mean([np.abs(frames[src].astype(np.int16) - frames[t]).mean() for t, src in changed]))
+            if changed
+            else 0.0
+        )
+        plan.params["span_change_levels"] = round(change, 4)
+        if change < config.min_change_levels:
+            plan.spans = []  # content that hardly moves: nothing shows (the clip becomes <mechanism>_invisible)
     return plan
 
 

@@ -40,6 +40,8 @@ class TemporalClipDataModule(SyntheticDataModule):
         width: int = 128,
         fps: float = 25.0,
         codec_prob: float = 0.0,
+        codec_keyint_range: Sequence[int] | None = None,
+        codec_presets: Sequence[str] = ("ultrafast",),
         min_change_levels: float = 0.0,
         seed: int = 0,
         train_size: int = 2000,
@@ -67,6 +69,8 @@ class TemporalClipDataModule(SyntheticDataModule):
             seed=seed,
             classes=tuple(classes),
             codec_prob=codec_prob,
+            codec_keyint_range=None if codec_keyint_range is None else tuple(codec_keyint_range),
+            codec_presets=tuple(codec_presets),
             min_change_levels=min_change_levels,
         )
         self.classes = classes

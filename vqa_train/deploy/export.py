@@ -23,6 +23,7 @@ from torch import nn
 
 from vqa_train import __version__
 from vqa_train.checkpoint import load_detector
+from vqa_train.deploy.runners import still_window_levels
 from vqa_train.utils.atomic import atomic_path, write_json
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,8 @@ def _temporal_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
             "event_tolerance_frames": int(det.get("event_tolerance_frames", 2)),
             # detect.py zeroes windows whose repeats keep a regular beat (pulldown): see repeat_cadence.
             "cadence_veto": bool(det.get("cadence_veto", False)),
+            # detect.py: a window where nothing changes keeps the previous window's verdict (null: off).
+            "still_window_levels": still_window_levels(det),
             # A frame is defective when its probability exceeds this (the operating point chosen on the
             # simulated val split under the preset's hard-negative FPR cap; 0.5 without one).
             "threshold": float(det.get("operating_point", {}).get("threshold", 0.5)),
@@ -371,6 +374,8 @@ def export(cfg: DictConfig) -> dict[str, Any]:
     det = info["detector"]
     if cfg.get("detector") is not None and "cadence_veto" in cfg.detector:
         det["cadence_veto"] = bool(cfg.detector.cadence_veto)  # a decision rule: the current preset's choice
+    if cfg.get("detector") is not None and "still_window_levels" in cfg.detector:
+        det["still_window_levels"] = cfg.detector.still_window_levels  # a decision rule as well
     if (
         det["kind"] == "temporal_segmenter"
         and cfg.get("detector", {}).get("max_hard_negative_fpr") is not None

@@ -184,16 +184,46 @@ TEMPORAL_OVERLAP = 4
 CADENCE_MIN_FRAMES = 12
 
 
+def still_window_levels(detector: Any) -> float | None:
+    """``detector.still_window_levels`` (a mapping's key; absent or null: the rule is off), checked."""
+    value = detector.get("still_window_levels") if detector is not None else None
+    if value is None:
+        return None
+    try:
+        levels = float(value)
+    except (TypeError, ValueError):
+        levels = float("nan")
+    if not 0.0 < levels < 255.0:
+        raise ValueError(f"detector.still_window_levels must be null or in (0, 255) levels, got {value!r}")
+    return levels
+
+
+def still_changes(window: np.ndarray, levels: float) -> int:
+    """How many frame-to-frame changes of a ``(T, H, W, 3)`` uint8 window exceed ``levels``: the mean
+    absolute difference of the pixels' brightness (mean of R, G, B), in 0-255 levels. Brightness, so
+    that a codec's colour noise on a still picture does not count as a change."""
+    brightness = window.astype(np.float32).mean(axis=3)
+    diff = np.abs(np.diff(brightness, axis=0)).mean(axis=(1, 2))
+    return int((diff > levels).sum())
+
+
 def window_scorer(
-    predict: Callable[[np.ndarray], np.ndarray], cadence_veto: bool = False
+    predict: Callable[[np.ndarray], np.ndarray],
+    cadence_veto: bool = False,
+    still_levels: float | None = None,
 ) -> Callable[[np.ndarray], np.ndarray]:
     """``predict`` (a ``(T, H, W, 3)`` uint8 window -> ``(T,)`` probabilities) with the decision rules a
     window gets: with ``cadence_veto`` a window whose repeats keep a regular beat (pulldown, see
     ``repeat_cadence``) scores 0, and a window too short to show two beats keeps the verdict of the
-    one before. Stateful: one scorer per stream."""
+    one before. With ``still_levels`` a window in which nothing changes (at most one frame-to-frame
+    change above ``still_levels``: a codec's keyframe refresh of a still picture) keeps the probability
+    of the previous window's last frame: a freeze goes on, and a still shot stays clean, until the
+    picture changes. Within one window a still shot and a frame held since before it look the same;
+    the windows overlap, so the one before saw how the stillness began. Stateful: one scorer per stream."""
     from vqa_train.baselines.temporal_dsp import repeat_cadence
 
     cadence = [0]  # period of the last window's repeat cadence
+    last: list[float | None] = [None]  # the previous window's last probability
 
     def score(window: np.ndarray) -> np.ndarray:
         p = predict(window)
@@ -201,6 +231,15 @@ def window_scorer(
             cadence[0] = repeat_cadence(window) if len(window) >= CADENCE_MIN_FRAMES else cadence[0]
             if cadence[0]:
                 p = np.zeros_like(p)
+        if (
+            still_levels is not None
+            and last[0] is not None
+            and len(window) > 1
+            and still_changes(window, still_levels) <= 1
+        ):
+            p = np.full_like(p, last[0])
+        if len(p):
+            last[0] = float(p[-1])
         return p
 
     return score
@@ -233,7 +272,8 @@ def run_temporal_segments(
     meta: dict[str, Any], session: Any, path: Path, min_score: float, batch_size: int, **_: Any
 ) -> dict[str, Any]:
     """Frames resampled to the detector's fps and size, scored in overlapping windows
-    (:func:`score_in_windows`, with the sidecar's ``cadence_veto``: :func:`window_scorer`).
+    (:func:`score_in_windows`, with the sidecar's ``cadence_veto`` and ``still_window_levels``:
+    :func:`window_scorer`).
 
     Runs of frames with probability above the sidecar's ``threshold`` (the operating point export.py
     chose on val; ``min_score`` when the sidecar has none) become events.
@@ -253,7 +293,8 @@ def run_temporal_segments(
         cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
         for _, frame in track(iter_video_frames(path, fps=fps), f"{meta['detector']}", total=None)
     )
-    scores = score_in_windows(frames, t, window_scorer(predict, bool(meta.get("cadence_veto"))))
+    rules = window_scorer(predict, bool(meta.get("cadence_veto")), meta.get("still_window_levels"))
+    scores = score_in_windows(frames, t, rules)
     threshold = float(meta.get("threshold", min_score))
     clean = meta.get("clean_label", "clean")
     labels = [label if p > threshold else clean for p in scores]

@@ -47,7 +47,12 @@ from synth.media import MediaError, iter_video_frames
 from vqa_train.baselines import temporal_dsp
 from vqa_train.checkpoint import load_detector
 from vqa_train.data.manifest import parse_spans, read_manifest
-from vqa_train.deploy.runners import TEMPORAL_OVERLAP, score_in_windows, window_scorer
+from vqa_train.deploy.runners import (
+    TEMPORAL_OVERLAP,
+    score_in_windows,
+    still_window_levels,
+    window_scorer,
+)
 from vqa_train.evaluation.common import (
     clip_errors,
     frame_aucs,
@@ -195,6 +200,7 @@ def _score(
     desc: str,
     cadence_veto: bool = False,
     window: int | None = None,
+    still_levels: float | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, float]]:
     """Per clip: truth, model probabilities (when ``net``), baseline scores/flags (when ``scorer``).
 
@@ -202,7 +208,9 @@ def _score(
     (:func:`~vqa_train.baselines.temporal_dsp.repeat_cadence`: pulldown, frame doubling) gets
     probability 0 in every frame; ``row["cadence"]`` is the period found (0: none). With ``window``
     each clip is scored as ``detect.py`` scores a stream: in windows of that many frames
-    (:func:`~vqa_train.deploy.runners.score_in_windows`), the cadence rule applied per window.
+    (:func:`~vqa_train.deploy.runners.score_in_windows`), the cadence rule applied per window, and
+    with ``still_levels`` a window where nothing changes keeps the verdict of the one before
+    (:func:`~vqa_train.deploy.runners.window_scorer`; a simulated clip is one window: no effect).
     """
     rows: list[dict[str, Any]] = []
     seconds = {"model_eager": 0.0, "dsp_baseline": 0.0}
@@ -227,7 +235,9 @@ def _score(
         if window is not None and net is not None:
             t0 = time.perf_counter()
             predict = lambda w: _model_probs(net, [w])[0]  # noqa: E731
-            row["prob"] = score_in_windows(item["clip"], window, window_scorer(predict, cadence_veto))
+            row["prob"] = score_in_windows(
+                item["clip"], window, window_scorer(predict, cadence_veto, still_levels)
+            )
             seconds["model_eager"] += time.perf_counter() - t0
             continue
         if cadence_veto:
@@ -355,11 +365,15 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         total, items = real
         fps = real_fps
         window = int(det.get("num_frames", cfg.detector.num_frames))
-        rows, seconds = _score(net, scorer, items, total, fps, 1, "scoring real clips", cadence_veto, window)
+        still = still_window_levels(cfg.detector)
+        rows, seconds = _score(
+            net, scorer, items, total, fps, 1, "scoring real clips", cadence_veto, window, still
+        )
         source = {
             "source": {"real_set": str(cfg.real_set)},
             "baseline_fitted_on": "simulated val split",
             "model_scored": f"as detect.py does: windows of {window} frames overlapping by {TEMPORAL_OVERLAP}",
+            "still_window_levels": still,
         }
     model_flags = [r["prob"] > threshold for r in rows]
     report: dict[str, Any] = {
