@@ -335,13 +335,13 @@ def x264_roundtrip(
     ``keyint`` frames, else only the first) and decoded back, single-threaded."""
     import av
 
+    if preset not in X264_PRESETS:
+        raise ValueError(f"x264 preset {preset!r}: choose from {list(X264_PRESETS)}")
     h, w = frames[0].shape[:2]
     ph, pw = h + h % 2, w + w % 2  # 4:2:0 needs even sizes
     encoder = av.CodecContext.create("libx264", "w")
     encoder.width, encoder.height, encoder.pix_fmt = pw, ph, "yuv420p"
     encoder.time_base = fractions.Fraction(1, 25)
-    if preset not in X264_PRESETS:
-        raise ValueError(f"x264 preset {preset!r}: choose from {list(X264_PRESETS)}")
     encoder.options = {"crf": str(int(crf)), "preset": preset, "tune": "zerolatency", "threads": "1"}
     if keyint is not None:
         encoder.options = {**encoder.options, "x264-params": f"keyint={int(keyint)}:min-keyint={int(keyint)}"}

@@ -293,7 +293,7 @@ def run_temporal_segments(
         cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
         for _, frame in track(iter_video_frames(path, fps=fps), f"{meta['detector']}", total=None)
     )
-    rules = window_scorer(predict, bool(meta.get("cadence_veto")), meta.get("still_window_levels"))
+    rules = window_scorer(predict, bool(meta.get("cadence_veto")), still_window_levels(meta))
     scores = score_in_windows(frames, t, rules)
     threshold = float(meta.get("threshold", min_score))
     clean = meta.get("clean_label", "clean")

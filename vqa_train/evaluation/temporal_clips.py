@@ -314,6 +314,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     batch_size = int(cfg.batch_size)
     # Decision rules, not weights: the current preset's choices apply to any checkpoint.
     cadence_veto = bool(cfg.detector.get("cadence_veto", False))
+    still = still_window_levels(cfg.detector)  # checked now; it applies to streams scored in windows
     max_fpr = cfg.detector.get("max_hard_negative_fpr")
     real, real_fps = None, float(det.get("fps", cfg.detector.fps))
     if cfg.get("real_set"):  # the manifest is checked before any work
@@ -365,7 +366,6 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         total, items = real
         fps = real_fps
         window = int(det.get("num_frames", cfg.detector.num_frames))
-        still = still_window_levels(cfg.detector)
         rows, seconds = _score(
             net, scorer, items, total, fps, 1, "scoring real clips", cadence_veto, window, still
         )
