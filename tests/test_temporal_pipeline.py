@@ -410,9 +410,11 @@ def test_codec_keyint_and_preset_draws_only_when_configured():
         )
 
     plain = synth()
-    drawn = synth(codec_keyint_range=(4, 6), codec_presets=("ultrafast", "veryfast"))
+    drawn = synth(
+        codec_keyint_range=(4, 6), codec_presets=("ultrafast", "veryfast"), codec_crf_range=(20, 22)
+    )
     stats = [drawn.sample("train", i)[2].stats for i in range(6)]
-    assert all(4 <= st["codec_keyint"] <= 6 for st in stats)
+    assert all(4 <= st["codec_keyint"] <= 6 and 20 <= st["codec_crf"] <= 22 for st in stats)
     assert {st["codec_preset"] for st in stats} <= {"ultrafast", "veryfast"}
     assert plain.sample("train", 0)[2].stats["codec_keyint"] is None
     assert np.array_equal(drawn.sample("train", 3)[0], drawn.sample("train", 3)[0])
