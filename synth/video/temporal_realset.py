@@ -85,6 +85,7 @@ from synth.video.functional import cover
 from synth.video.temporal import (
     Freeze,
     Stutter,
+    change_levels,
     log_uniform,
     merge_segments,
     pick,
@@ -473,13 +474,9 @@ def plan_clip(
         plan.spans = stutter_spans(index)
     if mechanism in (MECHANISMS["freeze"], MECHANISMS["stutter"]) and plan.spans:
         # What the defect changes: each span frame against the frame it replaces (as Target.stats).
-        changed = [(t, plan.sources[shown[t]]) for s, e in plan.spans for t in range(s, e)]
-        changed = [(t, src) for t, src in changed if src != t]
-        change = (
-            float(np.mean([np.abs(frames[src].astype(np.int16) - frames[t]).mean() for t, src in changed]))
-            if changed
-            else 0.0
-        )
+        out = frames[[plan.sources[j] for j in shown]]
+        changed = [t for s, e in plan.spans for t in range(s, e) if plan.sources[shown[t]] != t]
+        change = change_levels(frames, out, changed)
         plan.params["span_change_levels"] = round(change, 4)
         if change < config.min_change_levels:
             plan.spans = []  # content that hardly moves: nothing shows (the clip becomes <mechanism>_invisible)

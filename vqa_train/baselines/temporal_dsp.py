@@ -173,15 +173,18 @@ def _flags(spans: Sequence[tuple[int, int]], length: int) -> np.ndarray:
     return flags
 
 
-def frame_differences(clip: np.ndarray) -> np.ndarray:
+def frame_differences(clip: np.ndarray, brightness: bool = False) -> np.ndarray:
     """Float64 ``[T]`` mean absolute RGB difference to the previous frame (0-255); NaN for frame 0.
 
     A repeated frame scores exactly 0; a dropped frame shows as a larger jump than its neighbours.
+    With ``brightness`` the difference is of the pixels' brightness (mean of R, G, B) instead, so a
+    codec's colour noise on a still picture barely counts.
     """
     clip = np.asarray(clip)
+    frames = clip.astype(np.float32).mean(axis=3) if brightness else clip.astype(np.int16)
     diff = np.full(clip.shape[0], np.nan)
     for i in range(1, clip.shape[0]):
-        diff[i] = np.abs(clip[i].astype(np.int16) - clip[i - 1]).mean()
+        diff[i] = np.abs(frames[i] - frames[i - 1]).mean()
     return diff
 
 

@@ -372,10 +372,9 @@ def export(cfg: DictConfig) -> dict[str, Any]:
 
     net, info = load_detector(cfg.ckpt_path)
     det = info["detector"]
-    if cfg.get("detector") is not None and "cadence_veto" in cfg.detector:
-        det["cadence_veto"] = bool(cfg.detector.cadence_veto)  # a decision rule: the current preset's choice
-    if cfg.get("detector") is not None and "still_window_levels" in cfg.detector:
-        det["still_window_levels"] = cfg.detector.still_window_levels  # a decision rule as well
+    for rule in ("cadence_veto", "still_window_levels"):  # decision rules: the current preset's choice
+        if cfg.get("detector") is not None and rule in cfg.detector:
+            det[rule] = cfg.detector[rule]
     if (
         det["kind"] == "temporal_segmenter"
         and cfg.get("detector", {}).get("max_hard_negative_fpr") is not None

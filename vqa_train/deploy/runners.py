@@ -198,15 +198,6 @@ def still_window_levels(detector: Any) -> float | None:
     return levels
 
 
-def still_changes(window: np.ndarray, levels: float) -> int:
-    """How many frame-to-frame changes of a ``(T, H, W, 3)`` uint8 window exceed ``levels``: the mean
-    absolute difference of the pixels' brightness (mean of R, G, B), in 0-255 levels. Brightness, so
-    that a codec's colour noise on a still picture does not count as a change."""
-    brightness = window.astype(np.float32).mean(axis=3)
-    diff = np.abs(np.diff(brightness, axis=0)).mean(axis=(1, 2))
-    return int((diff > levels).sum())
-
-
 def window_scorer(
     predict: Callable[[np.ndarray], np.ndarray],
     cadence_veto: bool = False,
@@ -220,7 +211,7 @@ def window_scorer(
     of the previous window's last frame: a freeze goes on, and a still shot stays clean, until the
     picture changes. Within one window a still shot and a frame held since before it look the same;
     the windows overlap, so the one before saw how the stillness began. Stateful: one scorer per stream."""
-    from vqa_train.baselines.temporal_dsp import repeat_cadence
+    from vqa_train.baselines.temporal_dsp import frame_differences, repeat_cadence
 
     cadence = [0]  # period of the last window's repeat cadence
     last: list[float | None] = [None]  # the previous window's last probability
@@ -235,7 +226,7 @@ def window_scorer(
             still_levels is not None
             and last[0] is not None
             and len(window) > 1
-            and still_changes(window, still_levels) <= 1
+            and (frame_differences(window, brightness=True)[1:] > still_levels).sum() <= 1
         ):
             p = np.full_like(p, last[0])
         if len(p):
