@@ -204,7 +204,7 @@ def test_detect_cadence_veto_zeroes_pulldown_windows(monkeypatch):
 def test_still_windows_keep_the_previous_verdict():
     """``still_window_levels``: a window where nothing changes (one keyframe-like refresh allowed) takes
     the previous window's last probability, so a long hold stays flagged and a still shot stays clean."""
-    from vqa_train.deploy.runners import score_in_windows, still_window_levels, window_scorer
+    from vqa_train.deploy.runners import DecisionRules, score_in_windows
 
     rng = np.random.default_rng(0)
 
@@ -219,19 +219,52 @@ def test_still_windows_keep_the_previous_verdict():
     held = moving(14)
     refreshed = np.clip(held[-1].astype(np.int16) + 1, 0, 255).astype(np.uint8)  # a keyframe refresh
     stream = [*held, *[held[-1]] * 30, *[refreshed] * 26, *moving(10)]  # a 56-frame hold from frame 14
-    off = score_in_windows(stream, 16, window_scorer(toy))
-    on = score_in_windows(stream, 16, window_scorer(toy, still_levels=0.1))
+    still = DecisionRules(still_window_levels=0.1)
+    off = score_in_windows(stream, 16, DecisionRules().scorer(toy))
+    on = score_in_windows(stream, 16, still.scorer(toy))
     assert len(on) == len(stream) == len(off)
     assert off[14:70].min() == 0.0  # windows inside the hold see no motion: the toy misses them
     assert on[14:70].min() == 1.0 and (on[:14] == 0).all()  # carried through them, refresh included
     assert (on[70:] == off[70:]).all()  # motion again: the model decides
     static = [held[0]] * 60
-    assert score_in_windows(static, 16, window_scorer(toy, still_levels=0.1)).max() == 0.0
-    assert still_window_levels({"still_window_levels": None}) is None and still_window_levels({}) is None
-    assert still_window_levels({"still_window_levels": 0.1}) == 0.1
-    for bad in (-1, 0, "x", 300):
-        with pytest.raises(ValueError, match="detector.still_window_levels"):
-            still_window_levels({"still_window_levels": bad})
+    assert score_in_windows(static, 16, still.scorer(toy)).max() == 0.0
+
+
+def test_min_motion_zeroes_windows_that_hardly_move():
+    """``min_motion_levels``: a window whose frames change by less than that on average scores 0 (a
+    repeat or skip there cannot be seen); a window that moves keeps the model's scores."""
+    from vqa_train.deploy.runners import DecisionRules, score_in_windows
+
+    rng = np.random.default_rng(1)
+    base = rng.integers(40, 200, (8, 12, 3)).astype(np.int16)
+    creep = [np.clip(base + (i % 2), 0, 255).astype(np.uint8) for i in range(20)]  # moves 1 level/frame
+    fast = [rng.integers(0, 256, (8, 12, 3), dtype=np.uint8) for _ in range(20)]
+
+    def always(window):
+        return np.ones(len(window))
+
+    rules = DecisionRules(min_motion_levels=1.5)
+    scored = score_in_windows([*creep, *fast], 10, rules.scorer(always))
+    assert len(scored) == 40
+    assert scored[:10].max() == 0.0  # the first window creeps by 1 level a frame: zeroed
+    assert scored[-10:].min() == 1.0  # random frames move ~85 levels: kept
+    assert score_in_windows(creep, 10, DecisionRules(min_motion_levels=0.5).scorer(always)).min() == 1.0
+
+
+def test_decision_rules_from_a_detector_config():
+    """Rules come from a preset or a sidecar; absent or null keys are off, bad values a one-line error."""
+    from vqa_train.deploy.runners import DecisionRules
+
+    assert DecisionRules.from_detector({}) == DecisionRules() == DecisionRules.from_detector(None)
+    rules = DecisionRules.from_detector(
+        {"cadence_veto": True, "min_motion_levels": 0.3, "still_window_levels": None}
+    )
+    assert rules.to_dict() == {"cadence_veto": True, "min_motion_levels": 0.3, "still_window_levels": None}
+    assert DecisionRules.from_detector(rules.to_dict()) == rules  # a sidecar round trip
+    for key in ("still_window_levels", "min_motion_levels"):
+        for bad in (-1, 0, "x", 300):
+            with pytest.raises(ValueError, match=f"detector.{key} must be null or in"):
+                DecisionRules.from_detector({key: bad})
 
 
 def test_detect_uses_the_sidecar_operating_point(monkeypatch):
@@ -272,6 +305,38 @@ def test_best_threshold_caps_the_false_positive_rate_on_chosen_negatives():
     assert not (scores[hard] > none).any() and none >= 0.7
     with pytest.raises(ValueError, match="fpr_mask"):
         best_threshold(scores, labels, max_fpr=0.1, fpr_mask=hard[:3])
+    # One mask per kind: the cap holds for each. Pooled, 1 of 4 hard negatives (25 %) may be flagged;
+    # as two kinds of two, flagging one is 50 % of its kind, so no hard negative may be flagged.
+    kinds = np.stack([hard & (np.arange(11) < 2), hard & (np.arange(11) >= 2)])
+    per_kind, _ = best_threshold(scores, labels, max_fpr=0.25, fpr_mask=np.vstack([hard, kinds]))
+    assert per_kind >= 0.7 and per_kind == none
+    with pytest.raises(ValueError, match="fpr_mask"):
+        best_threshold(scores, labels, max_fpr=0.1, fpr_mask=kinds[:, :3])
+
+
+def test_the_operating_point_can_cap_each_kind_of_hard_negative():
+    from vqa_train.evaluation.temporal_clips import choose_threshold
+
+    def row(label, prob, negatives):
+        return {
+            "label": label,
+            "prob": np.array(prob),
+            "frame_labels": np.array([int(label != "clean")] * 4),
+            "negatives": negatives,
+        }
+
+    rows = [
+        row("freeze", [0.9, 0.8, 0.7, 0.6], []),
+        row("clean", [0.0, 0.0, 0.0, 0.0], ["cut"]),
+        row("clean", [0.0, 0.0, 0.0, 0.0], ["cut"]),
+        row("clean", [0.0, 0.0, 0.0, 0.0], ["cut"]),
+        row("clean", [0.65, 0.0, 0.0, 0.0], ["static"]),  # 1 of 16 pooled frames, 1 of 4 still-shot frames
+    ]
+    pooled = choose_threshold(rows, "clean", 0.1)
+    assert pooled["threshold"] < 0.6 and pooled["val_hard_negative_fpr"] == 1 / 16
+    assert pooled["val_hard_negative_fpr_per_kind"] == {"cut": 0.0, "static": 0.25} and not pooled["per_kind"]
+    strict = choose_threshold(rows, "clean", 0.1, per_kind=True)
+    assert 0.65 <= strict["threshold"] < 0.7 and strict["val_hard_negative_fpr_per_kind"]["static"] == 0.0
 
 
 def test_invisible_defects_are_drawn_again_and_other_samples_unchanged():
@@ -325,12 +390,14 @@ def test_freeze_train_then_eval_with_baseline(tmp_path):
     for png in ("confusion_matrix.png", "confusion_matrix_baseline.png", "timeline.png"):
         assert (run / png).stat().st_size > 0, png
 
-    # The cadence rule (off in this preset by default) is reported when on.
-    vetoed = evaluate(
-        compose_cfg("eval", [*ecfg_overrides(metrics), "detector.cadence_veto=true"], tmp_path / "e2")
-    )
+    # The cadence and motion rules (off in this preset by default) are reported when on; a motion
+    # floor no clip reaches zeroes every clip, val clips included.
+    rules = ["detector.cadence_veto=true", "detector.min_motion_levels=254"]
+    vetoed = evaluate(compose_cfg("eval", [*ecfg_overrides(metrics), *rules], tmp_path / "e2"))
     assert set(vetoed["cadence_veto"]) == {"clips_vetoed", "of_which_defective", "periods"}
-    assert "cadence_veto" not in report
+    assert vetoed["min_motion"]["clips_zeroed"] == 6 and vetoed["decision_rules"]["min_motion_levels"] == 254
+    assert sum(row[1] for row in vetoed["model"]["clip_level"]["confusion_matrix"]) == 0  # none flagged
+    assert "cadence_veto" not in report and "min_motion" not in report
 
     # real_set=DIR reads DIR/manifest.csv (tests/test_temporal_realset.py builds and scores one).
     ecfg.real_set = str(tmp_path / "no_set")
@@ -345,6 +412,7 @@ def test_freeze_train_then_eval_with_baseline(tmp_path):
     assert sidecar["kind"] == "temporal_segmenter" and sidecar["parity_max_abs_diff"] <= 1e-4
     assert sidecar["num_frames"] == 10 and sidecar["fps"] == 25.0 and sidecar["cadence_veto"] is False
     assert sidecar["still_window_levels"] == 0.1  # the preset's still-window rule travels to detect.py
+    assert sidecar["min_motion_levels"] is None
     # The preset caps the hard-negative FPR: eval and export choose the same threshold on the val split.
     op = report["operating_point"]
     assert op["max_hard_negative_fpr"] == 0.015 and report["threshold"] == op["threshold"]

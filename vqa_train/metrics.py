@@ -53,8 +53,9 @@ def best_threshold(
     Candidates are midpoints between consecutive distinct scores (and just below the smallest);
     ties go to the lowest threshold. With ``max_fpr`` only thresholds whose false-positive rate on
     the negatives selected by ``fpr_mask`` (default: every negative) is at most ``max_fpr`` are
-    candidates: an operating point that caps false alarms on hard negatives. The highest candidate
-    flags nothing, so one always qualifies. Returns ``(threshold, balanced_accuracy)``.
+    candidates: an operating point that caps false alarms on hard negatives. ``fpr_mask`` may also be
+    a ``(K, N)`` stack of masks: the cap then holds for each (one mask per kind of hard negative). The
+    highest candidate flags nothing, so one always qualifies. Returns ``(threshold, balanced_accuracy)``.
     """
     scores, y = np.asarray(scores, dtype=np.float64), np.asarray(y_true).astype(int)
     if scores.size == 0:
@@ -72,13 +73,14 @@ def best_threshold(
     tnr = neg_below / neg
     bacc = np.where((y == 1).any() & (y == 0).any(), (tpr + tnr) / 2, np.where((y == 1).any(), tpr, tnr))
     if max_fpr is not None:
-        mask = np.ones_like(y, dtype=bool) if fpr_mask is None else np.asarray(fpr_mask, dtype=bool).ravel()
-        if mask.shape != y.shape:
-            raise ValueError(f"best_threshold: fpr_mask has {mask.size} values for {y.size} scores")
-        mask &= y == 0
-        hard = np.sort(scores[mask])
-        fpr = (hard.size - np.searchsorted(hard, candidates, side="right")) / max(hard.size, 1)
-        bacc = np.where(fpr <= max_fpr, bacc, -np.inf)
+        masks = np.ones((1, y.size), dtype=bool) if fpr_mask is None else np.asarray(fpr_mask, dtype=bool)
+        masks = masks.reshape(-1, masks.shape[-1]) if masks.ndim > 1 else masks.reshape(1, -1)
+        if masks.shape[1] != y.size:
+            raise ValueError(f"best_threshold: fpr_mask has {masks.shape[1]} values for {y.size} scores")
+        for mask in masks & (y == 0):
+            hard = np.sort(scores[mask])
+            fpr = (hard.size - np.searchsorted(hard, candidates, side="right")) / max(hard.size, 1)
+            bacc = np.where(fpr <= max_fpr, bacc, -np.inf)
     best = int(np.argmax(bacc))
     return float(candidates[best]), float(bacc[best])
 

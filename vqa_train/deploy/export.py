@@ -23,7 +23,7 @@ from torch import nn
 
 from vqa_train import __version__
 from vqa_train.checkpoint import load_detector
-from vqa_train.deploy.runners import still_window_levels
+from vqa_train.deploy.runners import DecisionRules
 from vqa_train.utils.atomic import atomic_path, write_json
 
 log = logging.getLogger(__name__)
@@ -187,10 +187,9 @@ def _temporal_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
             "height": h,
             "width": w,
             "event_tolerance_frames": int(det.get("event_tolerance_frames", 2)),
-            # detect.py zeroes windows whose repeats keep a regular beat (pulldown): see repeat_cadence.
-            "cadence_veto": bool(det.get("cadence_veto", False)),
-            # detect.py: a window where nothing changes keeps the previous window's verdict (null: off).
-            "still_window_levels": still_window_levels(det),
+            # Rules detect.py applies per window (pulldown cadence, too little motion, still windows):
+            # cadence_veto, min_motion_levels, still_window_levels; see runners.DecisionRules.
+            **DecisionRules.from_detector(det).to_dict(),
             # A frame is defective when its probability exceeds this (the operating point chosen on the
             # simulated val split under the preset's hard-negative FPR cap; 0.5 without one).
             "threshold": float(det.get("operating_point", {}).get("threshold", 0.5)),
@@ -372,7 +371,7 @@ def export(cfg: DictConfig) -> dict[str, Any]:
 
     net, info = load_detector(cfg.ckpt_path)
     det = info["detector"]
-    for rule in ("cadence_veto", "still_window_levels"):  # decision rules: the current preset's choice
+    for rule in DecisionRules().to_dict():  # decision rules: the current preset's choice, not the weights'
         if cfg.get("detector") is not None and rule in cfg.detector:
             det[rule] = cfg.detector[rule]
     if (

@@ -7,6 +7,7 @@ defect events. New detector kinds add a runner here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -184,9 +185,75 @@ TEMPORAL_OVERLAP = 4
 CADENCE_MIN_FRAMES = 12
 
 
-def still_window_levels(detector: Any) -> float | None:
-    """``detector.still_window_levels`` (a mapping's key; absent or null: the rule is off), checked."""
-    value = detector.get("still_window_levels") if detector is not None else None
+@dataclass(frozen=True)
+class DecisionRules:
+    """Rules applied on top of a temporal segmenter's probabilities, per window of a stream (a simulated
+    clip is one window). They belong to the preset, not to the weights: eval.py takes them from the
+    current config, export.py writes them to the sidecar, detect.py applies them.
+
+    - ``cadence_veto``: a window whose repeats keep a regular beat (pulldown, see
+      :func:`~vqa_train.baselines.temporal_dsp.repeat_cadence`) scores 0; a window too short to show
+      two beats keeps the verdict of the one before.
+    - ``min_motion_levels``: a window whose frames change by less than this on average (mean absolute
+      RGB difference to the previous frame, 0-255) scores 0: the picture moves too little for a repeat,
+      a skip or a tear to be seen. For defects that need motion to be visible (``stutter``).
+    - ``still_window_levels``: a window in which nothing changes (at most one frame-to-frame change of
+      mean brightness above this: a codec's keyframe refresh of a still picture) keeps the probability
+      of the previous window's last frame: a freeze goes on, and a still shot stays clean, until the
+      picture changes. Within one window a still shot and a frame held since before it look the same;
+      the windows overlap, so the one before saw how the stillness began. For ``freeze``.
+    """
+
+    cadence_veto: bool = False
+    min_motion_levels: float | None = None
+    still_window_levels: float | None = None
+
+    @classmethod
+    def from_detector(cls, detector: Any) -> DecisionRules:
+        """The rules of a ``detector`` mapping (config or sidecar; absent or null keys: off), checked."""
+        detector = {} if detector is None else detector
+        return cls(
+            cadence_veto=bool(detector.get("cadence_veto", False)),
+            min_motion_levels=_levels(detector, "min_motion_levels"),
+            still_window_levels=_levels(detector, "still_window_levels"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def scorer(self, predict: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+        """``predict`` (a ``(T, H, W, 3)`` uint8 window -> ``(T,)`` probabilities) with these rules.
+        Stateful (the previous window's cadence and verdict): one scorer per stream."""
+        from vqa_train.baselines.temporal_dsp import frame_differences, repeat_cadence
+
+        cadence = [0]  # period of the last window's repeat cadence
+        last: list[float | None] = [None]  # the previous window's last probability
+
+        def score(window: np.ndarray) -> np.ndarray:
+            p = predict(window)
+            if self.cadence_veto:
+                cadence[0] = repeat_cadence(window) if len(window) >= CADENCE_MIN_FRAMES else cadence[0]
+                if cadence[0]:
+                    p = np.zeros_like(p)
+            if self.min_motion_levels is not None and too_still(window, self.min_motion_levels):
+                p = np.zeros_like(p)
+            if (
+                self.still_window_levels is not None
+                and last[0] is not None
+                and len(window) > 1
+                and (frame_differences(window, brightness=True)[1:] > self.still_window_levels).sum() <= 1
+            ):
+                p = np.full_like(p, last[0])
+            if len(p):
+                last[0] = float(p[-1])
+            return p
+
+        return score
+
+
+def _levels(detector: Any, key: str) -> float | None:
+    """``detector[key]``: null/absent (off) or a level in (0, 255); anything else is a one-line error."""
+    value = detector.get(key)
     if value is None:
         return None
     try:
@@ -194,46 +261,16 @@ def still_window_levels(detector: Any) -> float | None:
     except (TypeError, ValueError):
         levels = float("nan")
     if not 0.0 < levels < 255.0:
-        raise ValueError(f"detector.still_window_levels must be null or in (0, 255) levels, got {value!r}")
+        raise ValueError(f"detector.{key} must be null or in (0, 255) levels, got {value!r}")
     return levels
 
 
-def window_scorer(
-    predict: Callable[[np.ndarray], np.ndarray],
-    cadence_veto: bool = False,
-    still_levels: float | None = None,
-) -> Callable[[np.ndarray], np.ndarray]:
-    """``predict`` (a ``(T, H, W, 3)`` uint8 window -> ``(T,)`` probabilities) with the decision rules a
-    window gets: with ``cadence_veto`` a window whose repeats keep a regular beat (pulldown, see
-    ``repeat_cadence``) scores 0, and a window too short to show two beats keeps the verdict of the
-    one before. With ``still_levels`` a window in which nothing changes (at most one frame-to-frame
-    change above ``still_levels``: a codec's keyframe refresh of a still picture) keeps the probability
-    of the previous window's last frame: a freeze goes on, and a still shot stays clean, until the
-    picture changes. Within one window a still shot and a frame held since before it look the same;
-    the windows overlap, so the one before saw how the stillness began. Stateful: one scorer per stream."""
-    from vqa_train.baselines.temporal_dsp import frame_differences, repeat_cadence
+def too_still(window: np.ndarray, min_levels: float) -> bool:
+    """Whether the frames of ``window`` change by less than ``min_levels`` on average (mean absolute RGB
+    difference to the previous frame; a single frame has no motion)."""
+    from vqa_train.baselines.temporal_dsp import frame_differences
 
-    cadence = [0]  # period of the last window's repeat cadence
-    last: list[float | None] = [None]  # the previous window's last probability
-
-    def score(window: np.ndarray) -> np.ndarray:
-        p = predict(window)
-        if cadence_veto:
-            cadence[0] = repeat_cadence(window) if len(window) >= CADENCE_MIN_FRAMES else cadence[0]
-            if cadence[0]:
-                p = np.zeros_like(p)
-        if (
-            still_levels is not None
-            and last[0] is not None
-            and len(window) > 1
-            and (frame_differences(window, brightness=True)[1:] > still_levels).sum() <= 1
-        ):
-            p = np.full_like(p, last[0])
-        if len(p):
-            last[0] = float(p[-1])
-        return p
-
-    return score
+    return len(window) < 2 or float(frame_differences(window)[1:].mean()) < min_levels
 
 
 def score_in_windows(
@@ -263,8 +300,7 @@ def run_temporal_segments(
     meta: dict[str, Any], session: Any, path: Path, min_score: float, batch_size: int, **_: Any
 ) -> dict[str, Any]:
     """Frames resampled to the detector's fps and size, scored in overlapping windows
-    (:func:`score_in_windows`, with the sidecar's ``cadence_veto`` and ``still_window_levels``:
-    :func:`window_scorer`).
+    (:func:`score_in_windows`, with the sidecar's decision rules: :class:`DecisionRules`).
 
     Runs of frames with probability above the sidecar's ``threshold`` (the operating point export.py
     chose on val; ``min_score`` when the sidecar has none) become events.
@@ -284,8 +320,7 @@ def run_temporal_segments(
         cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
         for _, frame in track(iter_video_frames(path, fps=fps), f"{meta['detector']}", total=None)
     )
-    rules = window_scorer(predict, bool(meta.get("cadence_veto")), still_window_levels(meta))
-    scores = score_in_windows(frames, t, rules)
+    scores = score_in_windows(frames, t, DecisionRules.from_detector(meta).scorer(predict))
     threshold = float(meta.get("threshold", min_score))
     clean = meta.get("clean_label", "clean")
     labels = [label if p > threshold else clean for p in scores]

@@ -19,7 +19,7 @@ as :mod:`synth.video.temporal_realset` writes it: ``spans`` end-exclusive frames
 at the detector's fps, empty for a clean clip). Each clip is decoded whole at the detector's fps by
 timestamp (:func:`synth.media.iter_video_frames`), resized to its height x width (INTER_AREA, as
 ``detect.py`` does) and scored as ``detect.py`` scores a stream: in windows of the detector's
-``num_frames`` overlapping by 4, the cadence rule per window; frame labels come from the spans, cut
+``num_frames`` overlapping by 4, the preset's decision rules per window; frame labels come from the spans, cut
 to the decoded length. The baseline's threshold is still chosen on the
 simulated val split. ``hard_negatives`` is replaced by ``per_mechanism``: false-positive rates on the
 clean clips and recall on the defective ones of each ``mechanism``. Every problem with a row names
@@ -47,12 +47,7 @@ from synth.media import MediaError, iter_video_frames
 from vqa_train.baselines import temporal_dsp
 from vqa_train.checkpoint import load_detector
 from vqa_train.data.manifest import parse_spans, read_manifest
-from vqa_train.deploy.runners import (
-    TEMPORAL_OVERLAP,
-    score_in_windows,
-    still_window_levels,
-    window_scorer,
-)
+from vqa_train.deploy.runners import TEMPORAL_OVERLAP, DecisionRules, score_in_windows, too_still
 from vqa_train.evaluation.common import (
     clip_errors,
     frame_aucs,
@@ -198,20 +193,20 @@ def _score(
     fps: float,
     batch_size: int,
     desc: str,
-    cadence_veto: bool = False,
+    rules: DecisionRules | None = None,
     window: int | None = None,
-    still_levels: float | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, float]]:
     """Per clip: truth, model probabilities (when ``net``), baseline scores/flags (when ``scorer``).
 
-    With ``cadence_veto`` a clip whose repeated frames keep a regular beat through the whole clip
-    (:func:`~vqa_train.baselines.temporal_dsp.repeat_cadence`: pulldown, frame doubling) gets
-    probability 0 in every frame; ``row["cadence"]`` is the period found (0: none). With ``window``
-    each clip is scored as ``detect.py`` scores a stream: in windows of that many frames
-    (:func:`~vqa_train.deploy.runners.score_in_windows`), the cadence rule applied per window, and
-    with ``still_levels`` a window where nothing changes keeps the verdict of the one before
-    (:func:`~vqa_train.deploy.runners.window_scorer`; a simulated clip is one window: no effect).
+    The :class:`~vqa_train.deploy.runners.DecisionRules` apply to a whole clip as one window: with
+    ``cadence_veto`` a clip whose repeated frames keep a regular beat through it (pulldown, frame
+    doubling) gets probability 0 in every frame (``row["cadence"]``: the period found, 0 for none);
+    with ``min_motion_levels`` so does a clip that moves too little (``row["too_still"]``); the
+    still-window rule needs a window before it and does nothing here. With ``window`` each clip is
+    scored as ``detect.py`` scores a stream: in windows of that many frames
+    (:func:`~vqa_train.deploy.runners.score_in_windows`), every rule applied per window.
     """
+    rules = rules or DecisionRules()
     rows: list[dict[str, Any]] = []
     seconds = {"model_eager": 0.0, "dsp_baseline": 0.0}
     pending: list[tuple[dict[str, Any], np.ndarray]] = []
@@ -222,7 +217,7 @@ def _score(
             probs = _model_probs(net, [clip for _, clip in pending])
             seconds["model_eager"] += time.perf_counter() - t0
             for (row, _), p in zip(pending, probs):
-                row["prob"] = np.zeros_like(p) if row.get("cadence") else p
+                row["prob"] = np.zeros_like(p) if row.get("cadence") or row.get("too_still") else p
         pending.clear()
 
     for item in track(items, desc, total=total):
@@ -235,13 +230,13 @@ def _score(
         if window is not None and net is not None:
             t0 = time.perf_counter()
             predict = lambda w: _model_probs(net, [w])[0]  # noqa: E731
-            row["prob"] = score_in_windows(
-                item["clip"], window, window_scorer(predict, cadence_veto, still_levels)
-            )
+            row["prob"] = score_in_windows(item["clip"], window, rules.scorer(predict))
             seconds["model_eager"] += time.perf_counter() - t0
             continue
-        if cadence_veto:
+        if rules.cadence_veto:
             row["cadence"] = temporal_dsp.repeat_cadence(item["clip"])
+        if rules.min_motion_levels is not None:
+            row["too_still"] = too_still(item["clip"], rules.min_motion_levels)
         pending.append((row, item["clip"]))
         if len(pending) == batch_size:
             flush()
@@ -249,25 +244,35 @@ def _score(
     return rows, {k: v / max(len(rows), 1) for k, v in seconds.items()}
 
 
-def choose_threshold(rows: list[dict[str, Any]], clean: str, max_fpr: float) -> dict[str, Any]:
+def choose_threshold(
+    rows: list[dict[str, Any]], clean: str, max_fpr: float, per_kind: bool = False
+) -> dict[str, Any]:
     """The model's operating point from scored val clips: the frame threshold that maximises frame
     balanced accuracy while at most ``max_fpr`` of the clean frames of clips carrying a temporal hard
-    negative (fades, still shots, pans, cuts, pulldown) are flagged."""
+    negative (fades, still shots, pans, cuts, pulldown, a codec) are flagged. With ``per_kind`` the cap
+    holds for each kind of hard negative on its own too, not only for all of them pooled."""
     if not 0.0 <= float(max_fpr) < 1.0:
         raise ValueError(f"detector.max_hard_negative_fpr must be in [0, 1), got {max_fpr}")
     probs = np.concatenate([r["prob"] for r in rows])
     labels = np.concatenate([r["frame_labels"] for r in rows]).astype(int)
-    hard = np.concatenate(
-        [np.full(len(r["prob"]), r["label"] == clean and bool(r["negatives"])) for r in rows]
-    )
-    threshold, _ = best_threshold(probs, labels, max_fpr=float(max_fpr), fpr_mask=hard)
+
+    def frames_of(keep: Callable[[dict[str, Any]], bool]) -> np.ndarray:
+        return np.concatenate([np.full(len(r["prob"]), r["label"] == clean and keep(r)) for r in rows])
+
+    hard = frames_of(lambda r: bool(r["negatives"]))
+    kinds = sorted({k for r in rows if r["label"] == clean for k in r["negatives"]})
+    by_kind = {k: frames_of(lambda r, k=k: k in r["negatives"]) for k in kinds}
+    masks = np.stack([hard, *by_kind.values()]) if per_kind else hard
+    threshold, _ = best_threshold(probs, labels, max_fpr=float(max_fpr), fpr_mask=masks)
     flags = probs > threshold
     return {
         "threshold": float(threshold),
         "max_hard_negative_fpr": float(max_fpr),
+        "per_kind": bool(per_kind),
         "chosen_on": f"simulated val split ({len(rows)} clips)",
         "val_bacc": balanced_accuracy(labels, flags.astype(int)),
         "val_hard_negative_fpr": float(flags[hard].mean()) if hard.any() else None,
+        "val_hard_negative_fpr_per_kind": {k: float(flags[m].mean()) for k, m in by_kind.items()},
     }
 
 
@@ -295,9 +300,14 @@ def val_operating_point(net: torch.nn.Module, cfg: DictConfig, batch_size: int =
         dm.fps,
         batch_size,
         "val operating point",
-        bool(cfg.detector.get("cadence_veto", False)),
+        DecisionRules.from_detector(cfg.detector),
     )
-    return choose_threshold(rows, clean, cfg.detector.get("max_hard_negative_fpr"))
+    return choose_threshold(
+        rows,
+        clean,
+        cfg.detector.get("max_hard_negative_fpr"),
+        bool(cfg.detector.get("hard_negative_fpr_per_kind")),
+    )
 
 
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
@@ -313,8 +323,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     tolerance = int(det.get("event_tolerance_frames", 2))
     batch_size = int(cfg.batch_size)
     # Decision rules, not weights: the current preset's choices apply to any checkpoint.
-    cadence_veto = bool(cfg.detector.get("cadence_veto", False))
-    still = still_window_levels(cfg.detector)  # checked now; it applies to streams scored in windows
+    rules = DecisionRules.from_detector(cfg.detector)  # checked now, before any work
     max_fpr = cfg.detector.get("max_hard_negative_fpr")
     real, real_fps = None, float(det.get("fps", cfg.detector.fps))
     if cfg.get("real_set"):  # the manifest is checked before any work
@@ -338,7 +347,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
             fps,
             batch_size,
             "val",
-            cadence_veto,
+            rules,
         )
     if scorer is not None:
         try:
@@ -347,7 +356,8 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
             )
         except ValueError as exc:  # e.g. a val split too small to hold both classes
             skipped, scorer = f"baseline not fitted on val: {exc}", None
-    operating = choose_threshold(val_rows, clean, max_fpr) if max_fpr is not None else None
+    per_kind = bool(cfg.detector.get("hard_negative_fpr_per_kind", False))
+    operating = choose_threshold(val_rows, clean, max_fpr, per_kind) if max_fpr is not None else None
     threshold = operating["threshold"] if operating else 0.5
     if real is None:
         total = dm.sizes["test"]
@@ -359,21 +369,18 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
             fps,
             batch_size,
             "scoring clips",
-            cadence_veto,
+            rules,
         )
         source: dict[str, Any] = {"simulated_split": "test", "seed": int(cfg.data.seed)}
     else:  # whole clips of any length, one at a time
         total, items = real
         fps = real_fps
         window = int(det.get("num_frames", cfg.detector.num_frames))
-        rows, seconds = _score(
-            net, scorer, items, total, fps, 1, "scoring real clips", cadence_veto, window, still
-        )
+        rows, seconds = _score(net, scorer, items, total, fps, 1, "scoring real clips", rules, window)
         source = {
             "source": {"real_set": str(cfg.real_set)},
             "baseline_fitted_on": "simulated val split",
             "model_scored": f"as detect.py does: windows of {window} frames overlapping by {TEMPORAL_OVERLAP}",
-            "still_window_levels": still,
         }
     model_flags = [r["prob"] > threshold for r in rows]
     report: dict[str, Any] = {
@@ -384,6 +391,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         "fps": fps,
         "event_tolerance_frames": tolerance,
         "threshold": threshold,
+        "decision_rules": rules.to_dict(),
         "model": frame_levels(rows, model_flags, classes, tolerance),
     }
     if operating:
@@ -395,12 +403,18 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
             report["model_at_0.5"]["hard_negatives"] = _hard_negative_fpr(rows, clean, at_half, None)
         else:
             report["model_at_0.5"]["per_mechanism"] = per_mechanism(rows, clean, tolerance, at_half, None)
-    if cadence_veto and real is None:  # real clips: the rule runs per window (not counted)
+    if rules.cadence_veto and real is None:  # real clips: the rules run per window (not counted)
         vetoed = [r for r in rows if r.get("cadence")]
         report["cadence_veto"] = {
             "clips_vetoed": len(vetoed),
             "of_which_defective": sum(int(r["label"] != clean) for r in vetoed),
             "periods": sorted({int(r["cadence"]) for r in vetoed}),
+        }
+    if rules.min_motion_levels is not None and real is None:
+        still_clips = [r for r in rows if r.get("too_still")]
+        report["min_motion"] = {
+            "clips_zeroed": len(still_clips),
+            "of_which_defective": sum(int(r["label"] != clean) for r in still_clips),
         }
     scores: dict[str, np.ndarray] = {"model": np.concatenate([r["prob"] for r in rows])}
     dsp_flags: list[np.ndarray] | None = None
