@@ -199,6 +199,11 @@ def test_detect_cadence_veto_zeroes_pulldown_windows(monkeypatch):
     assert flagged["num_units"] == 40 and len(flagged["events"]) == 1
     vetoed = run_temporal_segments({**meta, "cadence_veto": True}, AlwaysDefect(), Path("x.mp4"), 0.5, 1)
     assert vetoed["num_units"] == 40 and vetoed["events"] == []
+    # The sidecar's motion floor: random frames move ~85 levels a frame, so 50 keeps them and 200 does not.
+    moving = run_temporal_segments({**meta, "min_motion_levels": 50}, AlwaysDefect(), Path("x.mp4"), 0.5, 1)
+    assert len(moving["events"]) == 1
+    still = run_temporal_segments({**meta, "min_motion_levels": 200}, AlwaysDefect(), Path("x.mp4"), 0.5, 1)
+    assert still["events"] == []
 
 
 def test_still_windows_keep_the_previous_verdict():
