@@ -421,6 +421,14 @@ def test_freeze_train_then_eval_with_baseline(tmp_path):
     # The preset caps the hard-negative FPR: eval and export choose the same threshold on the val split.
     op = report["operating_point"]
     assert op["max_hard_negative_fpr"] == 0.015 and report["threshold"] == op["threshold"]
+    assert op["per_kind"] and set(op["val_hard_negative_fpr_per_kind"]) <= {
+        "cut",
+        "fade",
+        "pulldown",
+        "slow_pan",
+        "static",
+        "x264",
+    }
     assert op["chosen_on"] == "simulated val split (5 clips)"
     assert sidecar["threshold"] == pytest.approx(op["threshold"], abs=1e-3)
     assert "hard_negatives" in report["model_at_0.5"]

@@ -19,8 +19,8 @@ as :mod:`synth.video.temporal_realset` writes it: ``spans`` end-exclusive frames
 at the detector's fps, empty for a clean clip). Each clip is decoded whole at the detector's fps by
 timestamp (:func:`synth.media.iter_video_frames`), resized to its height x width (INTER_AREA, as
 ``detect.py`` does) and scored as ``detect.py`` scores a stream: in windows of the detector's
-``num_frames`` overlapping by 4, the preset's decision rules per window; frame labels come from the spans, cut
-to the decoded length. The baseline's threshold is still chosen on the
+``num_frames`` overlapping by 4, the preset's decision rules per window; frame labels come from the
+spans, cut to the decoded length. The baseline's threshold is still chosen on the
 simulated val split. ``hard_negatives`` is replaced by ``per_mechanism``: false-positive rates on the
 clean clips and recall on the defective ones of each ``mechanism``. Every problem with a row names
 ``manifest.csv:<line>``.
@@ -302,12 +302,14 @@ def val_operating_point(net: torch.nn.Module, cfg: DictConfig, batch_size: int =
         "val operating point",
         DecisionRules.from_detector(cfg.detector),
     )
-    return choose_threshold(
-        rows,
-        clean,
-        cfg.detector.get("max_hard_negative_fpr"),
-        bool(cfg.detector.get("hard_negative_fpr_per_kind")),
-    )
+    return preset_operating_point(rows, clean, cfg.detector)
+
+
+def preset_operating_point(rows: list[dict[str, Any]], clean: str, detector: Any) -> dict[str, Any]:
+    """:func:`choose_threshold` under the preset's cap: ``detector.max_hard_negative_fpr``, per kind of
+    hard negative too with ``detector.hard_negative_fpr_per_kind``."""
+    per_kind = bool(detector.get("hard_negative_fpr_per_kind", False))
+    return choose_threshold(rows, clean, detector.get("max_hard_negative_fpr"), per_kind)
 
 
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
@@ -356,8 +358,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
             )
         except ValueError as exc:  # e.g. a val split too small to hold both classes
             skipped, scorer = f"baseline not fitted on val: {exc}", None
-    per_kind = bool(cfg.detector.get("hard_negative_fpr_per_kind", False))
-    operating = choose_threshold(val_rows, clean, max_fpr, per_kind) if max_fpr is not None else None
+    operating = preset_operating_point(val_rows, clean, cfg.detector) if max_fpr is not None else None
     threshold = operating["threshold"] if operating else 0.5
     if real is None:
         total = dm.sizes["test"]
