@@ -29,11 +29,12 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 
 import vqa_train  # noqa: F401  (environment defaults)
-from vqa_train.baselines.temporal_dsp import frame_differences, repeat_cadence
 from vqa_train.checkpoint import load_detector
 from vqa_train.deploy.runners import DecisionRules, score_in_windows
+from vqa_train.evaluation.common import per_mechanism
 from vqa_train.evaluation.temporal_clips import (
     _model_probs,
+    _score,
     choose_threshold,
     operating_point_clips,
     real_clips,
@@ -47,31 +48,8 @@ from vqa_train.utils.config import CONF_DIR
 GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
 
 
-def _val_rows(net: Any, dm: Any, n: int, cadence_veto: bool, batch: int = 32) -> list[dict[str, Any]]:
-    """Val clips with their model probabilities (cadence rule applied) and mean motion (levels)."""
-    rows: list[dict[str, Any]] = []
-    pending: list[tuple[dict[str, Any], np.ndarray]] = []
-
-    def flush() -> None:
-        if pending:
-            for (row, _), p in zip(pending, _model_probs(net, [c for _, c in pending])):
-                row["raw"] = np.zeros_like(p) if row["cadence"] else p
-            pending.clear()
-
-    for item in track(simulated_clips(dm, "val", n), "val clips", total=n):
-        clip = item["clip"]
-        row = {k: item[k] for k in ("frame_labels", "label", "negatives")}
-        row["motion"] = float(frame_differences(clip)[1:].mean())
-        row["cadence"] = repeat_cadence(clip) if cadence_veto else 0
-        rows.append(row)
-        pending.append((row, clip))
-        if len(pending) == batch:
-            flush()
-    flush()
-    return rows
-
-
 def _val_at(rows: list[dict[str, Any]], level: float, clean: str, max_fpr: float) -> dict[str, Any]:
+    """The rule at ``level`` on scored val rows (``raw``: probabilities without it; ``motion``)."""
     for r in rows:
         r["prob"] = r["raw"] * (r["motion"] >= level)
     labels = np.concatenate([r["frame_labels"] for r in rows]).astype(bool)
@@ -109,25 +87,18 @@ def _real_at(
     threshold: float,
     clean: str,
 ) -> dict[str, Any]:
-    truth: list[np.ndarray] = []
-    flags: list[np.ndarray] = []
-    per: dict[str, list[int]] = {}
-    for c in clips:
-        f = score_in_windows(c["clip"], window, rules.scorer(predict)) > threshold
-        t = c["frame_labels"].astype(bool)
-        truth.append(t)
-        flags.append(f)
-        counts = per.setdefault(c["mechanism"], [0, 0])
-        if c["label"] == clean:
-            counts[0], counts[1] = counts[0] + int(f.sum()), counts[1] + len(f)
-        else:
-            counts[0], counts[1] = counts[0] + int((f & t).sum()), counts[1] + int(t.sum())
-    t, f = np.concatenate(truth), np.concatenate(flags)
+    flags = [score_in_windows(c["clip"], window, rules.scorer(predict)) > threshold for c in clips]
+    truth = np.concatenate([c["frame_labels"] for c in clips]).astype(bool)
+    pred = np.concatenate(flags)
+    mechanisms = per_mechanism(clips, clean, 0, flags, None)
     return {
-        "real_bacc": balanced_accuracy(t.astype(int), f.astype(int)),
-        "real_recall": float(f[t].mean()),
+        "real_bacc": balanced_accuracy(truth.astype(int), pred.astype(int)),
+        "real_recall": float(pred[truth].mean()),
         # clean mechanisms: share of frames flagged; defect mechanisms: share of defect frames found
-        "real_per_mechanism": {k: round(a / max(b, 1), 4) for k, (a, b) in sorted(per.items())},
+        "real_per_mechanism": {
+            k: round(v.get("fpr_frames_model", v.get("recall_frames_model")), 4)
+            for k, v in mechanisms.items()
+        },
     }
 
 
@@ -174,7 +145,13 @@ def main(ckpt: str, out: Path, preset: str, real_set: str | None) -> dict[str, A
     clean = str(det["classes"][0])
     base = DecisionRules.from_detector(cfg.detector)
     max_fpr = float(cfg.detector.max_hard_negative_fpr)
-    rows = _val_rows(net, dm, operating_point_clips(cfg, dm), base.cadence_veto)
+    n = operating_point_clips(cfg, dm)
+    val = simulated_clips(dm, "val", n)
+    rows, _ = _score(
+        net, None, val, n, dm.fps, 32, "val clips", DecisionRules(cadence_veto=base.cadence_veto)
+    )
+    for r in rows:
+        r["raw"] = r["prob"]
     real = None
     if real_set:
         _, items = real_clips(

@@ -265,12 +265,17 @@ def _levels(detector: Any, key: str) -> float | None:
     return levels
 
 
-def too_still(window: np.ndarray, min_levels: float) -> bool:
-    """Whether the frames of ``window`` change by less than ``min_levels`` on average (mean absolute RGB
-    difference to the previous frame; a single frame has no motion)."""
+def mean_motion(window: np.ndarray) -> float:
+    """How much the frames of ``window`` change on average: mean absolute RGB difference to the previous
+    frame (levels, 0-255); 0 for a single frame."""
     from vqa_train.baselines.temporal_dsp import frame_differences
 
-    return len(window) < 2 or float(frame_differences(window)[1:].mean()) < min_levels
+    return float(frame_differences(window)[1:].mean()) if len(window) > 1 else 0.0
+
+
+def too_still(window: np.ndarray, min_levels: float) -> bool:
+    """Whether ``window`` moves less than ``min_levels`` (:func:`mean_motion`)."""
+    return mean_motion(window) < min_levels
 
 
 def score_in_windows(

@@ -47,7 +47,7 @@ from synth.media import MediaError, iter_video_frames
 from vqa_train.baselines import temporal_dsp
 from vqa_train.checkpoint import load_detector
 from vqa_train.data.manifest import parse_spans, read_manifest
-from vqa_train.deploy.runners import TEMPORAL_OVERLAP, DecisionRules, score_in_windows, too_still
+from vqa_train.deploy.runners import TEMPORAL_OVERLAP, DecisionRules, mean_motion, score_in_windows
 from vqa_train.evaluation.common import (
     clip_errors,
     frame_aucs,
@@ -201,8 +201,9 @@ def _score(
     The :class:`~vqa_train.deploy.runners.DecisionRules` apply to a whole clip as one window: with
     ``cadence_veto`` a clip whose repeated frames keep a regular beat through it (pulldown, frame
     doubling) gets probability 0 in every frame (``row["cadence"]``: the period found, 0 for none);
-    with ``min_motion_levels`` so does a clip that moves too little (``row["too_still"]``); the
-    still-window rule needs a window before it and does nothing here. With ``window`` each clip is
+    with ``min_motion_levels`` so does a clip that moves too little (``row["too_still"]``; every
+    clip's :func:`~vqa_train.deploy.runners.mean_motion` is ``row["motion"]``); the still-window rule
+    needs a window before it and does nothing here. With ``window`` each clip is
     scored as ``detect.py`` scores a stream: in windows of that many frames
     (:func:`~vqa_train.deploy.runners.score_in_windows`), every rule applied per window.
     """
@@ -235,8 +236,9 @@ def _score(
             continue
         if rules.cadence_veto:
             row["cadence"] = temporal_dsp.repeat_cadence(item["clip"])
+        row["motion"] = mean_motion(item["clip"])
         if rules.min_motion_levels is not None:
-            row["too_still"] = too_still(item["clip"], rules.min_motion_levels)
+            row["too_still"] = row["motion"] < rules.min_motion_levels
         pending.append((row, item["clip"]))
         if len(pending) == batch_size:
             flush()
