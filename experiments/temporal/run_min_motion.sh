@@ -3,7 +3,7 @@
 # "Motion: a stutter needs a picture that moves"). No training: the clip-context checkpoint of
 # run_clip_context.sh, scored with the rule (the preset now) on the simulated test split and the real set,
 # after the sweep that chose the rule's level on simulated val clips.
-#   bash experiments/temporal/run_min_motion.sh   # about 12 minutes on 2 cores
+#   bash experiments/temporal/run_min_motion.sh   # about 3 minutes on 2 cores
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
