@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from synth.core import sample_rng
 from synth.video import BlockCorruption, BlockCorruptionSynth
 from synth.video.codec_loop import CodecLoop, codec_loop
 from synth.video.realset import Hit, apply_hits, corruption_mask, decode_h264, encode_h264
@@ -146,6 +147,55 @@ def test_bad_settings_name_the_key() -> None:
         codec_loop({"probability": 0.5})
     with pytest.raises(ValueError, match="RealSetConfig.hits_range"):
         CodecLoop(damage={"hits_range": (0, 3)})
+    with pytest.raises(ValueError, match="CodecLoop.frames_per_clip"):
+        CodecLoop(frames_per_clip=0)
+    with pytest.raises(ValueError, match="frames_per_clip .* below clip_frames"):
+        BlockCorruptionSynth(
+            ClipSource(), BlockCorruption(), codec={"prob": 0.5, "clip_frames": 4, "frames_per_clip": 4}
+        )
     with pytest.raises(ValueError, match="even frame size"):
         BlockCorruptionSynth(ClipSource(), BlockCorruption(), height=63, width=96, codec={"prob": 0.5})
     assert codec_loop(None) is None and codec_loop({"prob": 0.0}).prob == 0.0
+
+
+def test_clip_groups_share_one_encode_and_samples_do_not_depend_on_order() -> None:
+    """frames_per_clip=4: a group's samples are frames of one decoded clip, each class on different
+    frames, and a sample is the same whether its group was cached or not, in any order."""
+    codec = {"prob": 1.0, "clip_frames": T, "frames_per_clip": 4}
+    synth = codec_synth(ClipSource(), **codec)
+    forward = {i: synth.sample("train", i) for i in range(12)}
+    cold = codec_synth(ClipSource(), **codec)
+    for index in reversed(range(12)):  # another order, and groups entered mid-way
+        frame, mask, target = cold.sample("train", index)
+        np.testing.assert_array_equal(frame, forward[index][0])
+        np.testing.assert_array_equal(mask, forward[index][1])
+        assert target.label == synth.label_of(index)
+    for group in range(3):
+        members = [forward[i] for i in range(4 * group, 4 * group + 4)]
+        stats = [target.stats["codec"] for _, _, target in members]
+        assert {s["group"] for s in stats} == {group} and len({s["crf"] for s in stats}) == 1
+        clean_frames = [s["frame_index"] for (_, _, t), s in zip(members, stats) if t.label == "clean"]
+        assert len(set(clean_frames)) == len(clean_frames) == 2  # two clean members, two frames
+        for _, mask, target in members:
+            assert (target.label == "clean") == (not mask.any())
+
+
+def test_grouped_samples_are_the_decoded_clip() -> None:
+    codec = {"prob": 1.0, "clip_frames": T, "frames_per_clip": 4}
+    synth = codec_synth(ClipSource(), **codec)
+    found = 0
+    for group in range(4):
+        rng = sample_rng(synth.seed, "train", group, stream=2)
+        synth.codec.applies(rng, "train")
+        clip, _ = ClipSource().clip(rng, "train", T, H, W)
+        for index in range(4 * group, 4 * group + 4):
+            frame, mask, target = synth.sample("train", index)
+            stats = target.stats["codec"]
+            clean, damaged = redecode(clip, synth.codec, stats)
+            if target.label == "clean":
+                np.testing.assert_array_equal(frame, clean[stats["frame_index"]])
+            elif not stats["fallback"]:
+                found += 1
+                np.testing.assert_array_equal(frame, damaged[stats["frame_index"]])
+                assert mask.any()
+    assert found >= 3

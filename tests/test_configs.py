@@ -12,6 +12,7 @@ from vqa_train.utils.config import CONF_DIR
 
 DETECTORS = sorted(p.stem for p in (CONF_DIR / "detector").glob("*.yaml"))
 MODELS = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
+EXPERIMENTS = sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml"))
 
 
 def test_detector_table_is_not_empty():
@@ -25,6 +26,20 @@ def test_detector_composes(compose_config, detector, config_name):
     cfg = compose_config(config_name, [f"detector={detector}", *extra])
     assert cfg.detector.name == detector
     assert cfg.detector.classes and cfg.detector.kind
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_experiment_composes(compose_config, experiment):
+    """Every recipe composes; a codec recipe's settings validate and keep a clip's samples in one batch."""
+    cfg = compose_config("train", [f"experiment={experiment}"])
+    assert cfg.detector.name and cfg.trainer.max_epochs >= 1
+    codec = cfg.data.get("codec")
+    if codec is not None and codec.prob > 0:
+        from synth.video.codec_loop import codec_loop
+
+        loop = codec_loop(dict(codec))
+        assert cfg.data.batch_size % loop.frames_per_clip == 0
+        assert loop.frames_per_clip < loop.clip_frames
 
 
 @pytest.mark.parametrize("detector", DETECTORS)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hydra
 import numpy as np
+import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from tests.conftest import TINY
+from tests.conftest import TINY, tiny
 from tests.mediagen import tone, write_wav
 from vqa_train.data.samplers import EpochIndexSampler
 
@@ -25,6 +26,26 @@ def test_same_batches_whatever_the_worker_count(compose_config):
     assert len(single) == len(double) == 3
     for a, b in zip(single, double):
         assert torch.equal(a, b)
+
+
+def test_codec_clip_groups_give_the_same_batches_whatever_the_worker_count(compose_config):
+    """frames_per_clip: workers cache a clip's encode, yet batches match a single process's."""
+    codec = ["data.codec.prob=0.5", "data.codec.clip_frames=4", "data.codec.frames_per_clip=2"]
+    cfg = compose_config(
+        "train", [*tiny("block_corruption"), *codec, "data.train_size=16", "data.batch_size=4"]
+    )
+    dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
+    assert dm.sampler_block == 2
+    single = _batches(dm, 0)
+    double = _batches(dm, 2)
+    assert len(single) == len(double) == 4
+    for a, b in zip(single, double):
+        assert torch.equal(a, b)
+    cfg = compose_config("train", [*tiny("block_corruption"), *codec, "data.batch_size=3"])
+    with pytest.raises(
+        Exception, match="data.batch_size .3. must be a multiple of data.codec.frames_per_clip"
+    ):
+        hydra.utils.instantiate(cfg.data, _convert_="partial")
 
 
 def test_fresh_epochs_draw_new_indices_reproducibly():
@@ -63,3 +84,22 @@ def test_folder_datamodule_from_config(compose_config, tmp_path):
     assert np.isfinite(wave.numpy()).all()
     loader = DataLoader(dm.dataset("train"), batch_size=5)
     assert next(iter(loader))[0].shape == (5, 32000)
+
+
+def test_block_sampler_keeps_runs_together_and_is_reproducible():
+    s = EpochIndexSampler(12, seed=3, shuffle=True, fresh=True, block=4)
+    for epoch in (0, 1):
+        s.set_epoch(epoch)
+        order = list(s)
+        assert sorted(order) == list(range(12 * epoch, 12 * epoch + 12)) and len(s) == 12
+        runs = [order[i : i + 4] for i in range(0, 12, 4)]
+        assert all(r == list(range(r[0], r[0] + 4)) and r[0] % 4 == 0 for r in runs)
+        s.set_epoch(epoch)
+        assert list(s) == order
+    ragged = EpochIndexSampler(10, seed=1, shuffle=True, fresh=True, block=4)
+    ragged.set_epoch(1)  # epochs start on a run boundary: 12, not 10
+    assert sorted(ragged) == list(range(12, 22)) and len(ragged) == 10
+    plain = EpochIndexSampler(12, seed=3, shuffle=True, fresh=True)
+    assert list(plain) == list(EpochIndexSampler(12, seed=3, shuffle=True, fresh=True, block=1))
+    with pytest.raises(ValueError, match="block"):
+        EpochIndexSampler(12, seed=3, block=0)

@@ -1,12 +1,14 @@
 """Cost and yield of the codec-in-the-loop samples (synth/video/DEFECTS.md, "Codec in the loop").
 
     python experiments/block_corruption/bench_codec_loop.py --samples 100
+    python experiments/block_corruption/bench_codec_loop.py --samples 100 --frames-per-clip 4
 
 Draws ``--samples`` clean and as many corrupted 224x224 train samples with ``codec.prob=1`` from
 the default mixed content (one process, after a warm-up that builds the scene banks) and prints
 the time per sample of each class, how many corrupted samples showed codec damage on the first
 draw or fell back to the hand-written defect, the visible area of the codec ones, and which clip
-frame was picked.
+frame was picked. ``--frames-per-clip k`` draws them as the train sampler does with
+``data.codec.frames_per_clip=k``: k consecutive indices share one encoded clip.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from synth.video import BlockCorruption, BlockCorruptionSynth, HardNegatives, Mi
 from synth.video.sources import ProceduralFrames, SkimageFrames
 
 
-def main(samples: int, warmup: int = 8) -> dict:
+def main(samples: int, warmup: int = 8, frames_per_clip: int = 1) -> dict:
     source = MixedFrames({"procedural": ProceduralFrames(), "photos": SkimageFrames()}, weights=[0.7, 0.3])
-    synth = BlockCorruptionSynth(source, BlockCorruption(), HardNegatives(), codec={"prob": 1.0})
+    synth = BlockCorruptionSynth(
+        source, BlockCorruption(), HardNegatives(), codec={"prob": 1.0, "frames_per_clip": frames_per_clip}
+    )
+    warmup = -(-warmup // frames_per_clip) * frames_per_clip  # start on a group boundary
     for index in range(warmup):
         synth.sample("train", index)
     seconds = {"clean": [], "corrupted": []}
@@ -40,6 +45,8 @@ def main(samples: int, warmup: int = 8) -> dict:
             areas.append(float(mask.mean()))
             frames.append(codec["frame_index"])
     result = {
+        "frames_per_clip": frames_per_clip,
+        "ms_per_sample": round(1000 * float(np.mean(seconds["clean"] + seconds["corrupted"])), 1),
         "ms_per_clean_sample": round(1000 * float(np.mean(seconds["clean"])), 1),
         "ms_per_corrupted_sample": round(1000 * float(np.mean(seconds["corrupted"])), 1),
         "corrupted_samples": samples,
@@ -57,4 +64,6 @@ def main(samples: int, warmup: int = 8) -> dict:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=100, help="samples per class (default 100)")
-    main(ap.parse_args().samples)
+    ap.add_argument("--frames-per-clip", type=int, default=1, help="samples per encoded clip (default 1)")
+    args = ap.parse_args()
+    main(args.samples, frames_per_clip=args.frames_per_clip)

@@ -65,6 +65,7 @@ class SyntheticDataModule(L.LightningDataModule):
         self.fresh = fresh_train_samples
         self.batch_size, self.num_workers, self.pin_memory = batch_size, num_workers, pin_memory
         self.train_sampler: EpochIndexSampler | None = None
+        self.sampler_block = 1  # runs of indices the train sampler keeps together (see EpochIndexSampler)
 
     def dataset(self, split: str) -> Dataset:
         raise NotImplementedError
@@ -82,7 +83,9 @@ class SyntheticDataModule(L.LightningDataModule):
         )
 
     def train_dataloader(self) -> DataLoader:
-        self.train_sampler = EpochIndexSampler(self.sizes["train"], self.seed, shuffle=True, fresh=self.fresh)
+        self.train_sampler = EpochIndexSampler(
+            self.sizes["train"], self.seed, shuffle=True, fresh=self.fresh, block=self.sampler_block
+        )
         return self._loader("train", self.train_sampler)
 
     def val_dataloader(self) -> DataLoader:

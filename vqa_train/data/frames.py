@@ -26,7 +26,9 @@ class BlockCorruptionDataModule(SyntheticDataModule):
     ``negatives`` (hard negatives such as JPEG blockiness, text and graphics) and the
     albumentations ``augment`` apply to both classes alike, so they never predict the label.
     ``codec`` (see :class:`synth.video.codec_loop.CodecLoop`) sends a fraction of both classes
-    through libx264, packet damage and FFmpeg's decoder instead.
+    through libx264, packet damage and FFmpeg's decoder instead; with ``codec.frames_per_clip`` k
+    the train sampler shuffles runs of k indices, so a clip's k samples share one batch (keep
+    ``batch_size`` a multiple of k).
     """
 
     def __init__(
@@ -66,6 +68,13 @@ class BlockCorruptionDataModule(SyntheticDataModule):
             codec=codec,
         )
         self.classes = classes
+        codec_on = self.synth.codec is not None and self.synth.codec.prob > 0
+        self.sampler_block = self.synth.codec.frames_per_clip if codec_on else 1
+        if batch_size % self.sampler_block:
+            raise ValueError(
+                f"data.batch_size ({batch_size}) must be a multiple of data.codec.frames_per_clip "
+                f"({self.sampler_block}), so a clip's samples share one batch"
+            )
 
     def dataset(self, split: str) -> SynthFrameDataset:
         return SynthFrameDataset(self.synth, split, self.sizes[split])

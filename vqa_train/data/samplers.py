@@ -15,12 +15,22 @@ class EpochIndexSampler(Sampler[int]):
     With ``fresh=True`` every epoch sees new synthetic samples; the shuffle order depends on
     (seed, epoch) only. Under DDP each rank takes every ``world``-th index, so no
     DistributedSampler is needed (set ``use_distributed_sampler: false``).
+
+    ``block`` > 1 shuffles runs of ``block`` consecutive indices instead of single indices (and
+    deals whole runs to the ranks), so samples that share work (the codec loop's clip groups,
+    ``data.codec.frames_per_clip``) arrive together; with a batch size divisible by ``block`` a run
+    never straddles two batches, hence never two workers. ``block=1`` is the plain shuffle.
     """
 
-    def __init__(self, size: int, seed: int, shuffle: bool = True, fresh: bool = False) -> None:
+    def __init__(
+        self, size: int, seed: int, shuffle: bool = True, fresh: bool = False, block: int = 1
+    ) -> None:
         if size <= 0:
             raise ValueError(f"sampler size must be > 0, got {size}")
+        if block < 1:
+            raise ValueError(f"sampler block must be >= 1, got {block}")
         self.size, self.seed, self.shuffle, self.fresh = int(size), int(seed), shuffle, fresh
+        self.block = int(block)
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -32,15 +42,30 @@ class EpochIndexSampler(Sampler[int]):
             return dist.get_rank(), dist.get_world_size()
         return 0, 1
 
-    def __iter__(self) -> Iterator[int]:
-        order = np.arange(self.size)
-        if self.shuffle:
-            order = np.random.default_rng([self.seed, self.epoch]).permutation(self.size)
-        if self.fresh:
-            order = order + self.epoch * self.size
+    def _indices(self) -> np.ndarray:
         rank, world = self._rank_world()
-        return iter(order[rank::world].tolist())
+        if self.block == 1:
+            order = np.arange(self.size)
+            if self.shuffle:
+                order = np.random.default_rng([self.seed, self.epoch]).permutation(self.size)
+            order = order[rank::world]
+        else:
+            runs = -(-self.size // self.block)
+            run_order = np.arange(runs)
+            if self.shuffle:
+                run_order = np.random.default_rng([self.seed, self.epoch]).permutation(runs)
+            starts = run_order[rank::world] * self.block
+            order = (starts[:, None] + np.arange(self.block)[None, :]).ravel()
+            order = order[order < self.size]
+        if self.fresh:  # whole runs per epoch, so runs stay aligned with the groups they serve
+            order = order + self.epoch * (-(-self.size // self.block) * self.block)
+        return order
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._indices().tolist())
 
     def __len__(self) -> int:
-        rank, world = self._rank_world()
-        return len(range(rank, self.size, world))
+        if self.block == 1:
+            rank, world = self._rank_world()
+            return len(range(rank, self.size, world))
+        return len(self._indices())
