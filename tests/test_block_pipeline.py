@@ -71,8 +71,11 @@ def test_eval_simulated_reports_decisions_baseline_iou_and_overlays(trained, tmp
     report = evaluate(cfg)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["model"]["num_samples"] == 8
-    assert set(metrics["decisions"]) == {"learned", "area_ratio", "area_ratio_fixed"}
+    assert set(metrics["decisions"]) == {"learned", "area_ratio", "area_ratio_fixed", "learned_capped"}
     assert metrics["decisions"]["area_ratio_fixed"]["area_threshold"] == pytest.approx(0.07)
+    capped = metrics["decisions"]["learned_capped"]
+    assert capped["max_hard_negative_fpr"] == pytest.approx(0.02) and metrics["device"] == "cpu"
+    assert capped["val_hard_negative_fpr"] is None or capped["val_hard_negative_fpr"] <= 0.02
     assert 0.0 <= metrics["map_iou"] <= 1.0 and metrics["map_iou_frames"] == 8
     assert metrics["dsp_baseline"]["name"] == "ffmpeg blockdetect"
     assert metrics["dsp_baseline"]["num_samples"] == 8
@@ -82,6 +85,23 @@ def test_eval_simulated_reports_decisions_baseline_iou_and_overlays(trained, tmp
     assert (tmp_path / "overlays.png").stat().st_size > 0
     assert (tmp_path / "confusion_matrix_blockdetect.png").is_file()
     assert report["model"]["balanced_accuracy"] == metrics["model"]["balanced_accuracy"]
+
+
+def test_capped_decision_holds_its_cap_on_val(trained, tmp_path):
+    """A zero cap flags none of the val hard negatives; a cap outside [0, 1) names the key."""
+    base = [
+        "detector=block_corruption",
+        f"ckpt_path={trained['ckpt']}",
+        "data.test_size=4",
+        "data.val_size=16",
+    ]
+    evaluate(compose_cfg("eval", [*base, "detector.max_hard_negative_fpr=0.0"], tmp_path))
+    capped = json.loads((tmp_path / "metrics.json").read_text())["decisions"]["learned_capped"]
+    assert capped["val_hard_negative_fpr"] == 0.0 and "hard negatives" in capped["chosen_on"]
+    with pytest.raises(ValueError, match="detector.max_hard_negative_fpr"):
+        evaluate(compose_cfg("eval", [*base, "detector.max_hard_negative_fpr=1.5"], tmp_path / "bad"))
+    with pytest.raises(ValueError, match="device: expected cpu, cuda or auto"):
+        evaluate(compose_cfg("eval", [*base, "device=tpu"], tmp_path / "dev"))
 
 
 def _frame_folder(root: Path) -> Path:

@@ -1,14 +1,15 @@
 """Cost and yield of the codec-in-the-loop samples (synth/video/DEFECTS.md, "Codec in the loop").
 
     python experiments/block_corruption/bench_codec_loop.py --samples 100
-    python experiments/block_corruption/bench_codec_loop.py --samples 100 --frames-per-clip 4
+    python experiments/block_corruption/bench_codec_loop.py --samples 100 --frames-per-clip 8 --clip-frames 10 --max-attempts 2
 
 Draws ``--samples`` clean and as many corrupted 224x224 train samples with ``codec.prob=1`` from
 the default mixed content (one process, after a warm-up that builds the scene banks) and prints
 the time per sample of each class, how many corrupted samples showed codec damage on the first
 draw or fell back to the hand-written defect, the visible area of the codec ones, and which clip
 frame was picked. ``--frames-per-clip k`` draws them as the train sampler does with
-``data.codec.frames_per_clip=k``: k consecutive indices share one encoded clip.
+``data.codec.frames_per_clip=k``: k consecutive indices share one encoded clip (``--clip-frames``
+and ``--max-attempts`` as ``data.codec.clip_frames`` and ``max_attempts``).
 """
 
 from __future__ import annotations
@@ -22,11 +23,17 @@ from synth.video import BlockCorruption, BlockCorruptionSynth, HardNegatives, Mi
 from synth.video.sources import ProceduralFrames, SkimageFrames
 
 
-def main(samples: int, warmup: int = 8, frames_per_clip: int = 1) -> dict:
+def main(
+    samples: int, warmup: int = 8, frames_per_clip: int = 1, clip_frames: int = 6, max_attempts: int = 4
+) -> dict:
     source = MixedFrames({"procedural": ProceduralFrames(), "photos": SkimageFrames()}, weights=[0.7, 0.3])
-    synth = BlockCorruptionSynth(
-        source, BlockCorruption(), HardNegatives(), codec={"prob": 1.0, "frames_per_clip": frames_per_clip}
-    )
+    codec = {
+        "prob": 1.0,
+        "frames_per_clip": frames_per_clip,
+        "clip_frames": clip_frames,
+        "max_attempts": max_attempts,
+    }
+    synth = BlockCorruptionSynth(source, BlockCorruption(), HardNegatives(), codec=codec)
     warmup = -(-warmup // frames_per_clip) * frames_per_clip  # start on a group boundary
     for index in range(warmup):
         synth.sample("train", index)
@@ -65,5 +72,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=100, help="samples per class (default 100)")
     ap.add_argument("--frames-per-clip", type=int, default=1, help="samples per encoded clip (default 1)")
+    ap.add_argument("--clip-frames", type=int, default=6, help="frames per encoded clip (default 6)")
+    ap.add_argument("--max-attempts", type=int, default=4, help="damage draws per clip (default 4)")
     args = ap.parse_args()
-    main(args.samples, frames_per_clip=args.frames_per_clip)
+    main(args.samples, 8, args.frames_per_clip, args.clip_frames, args.max_attempts)

@@ -1,6 +1,7 @@
 """Pieces evaluators share: how a synthetic sample is tagged, how clean samples are grouped by the
 hard negatives and content they carry (for per-kind false-positive rates), and the frame-level
-report, ROC AUCs and timeline plot of per-frame segmenters (temporal video and audio dropouts)."""
+report, ROC AUCs and timeline plot of per-frame segmenters (temporal video and audio dropouts), and
+the device a network is scored on."""
 
 from __future__ import annotations
 
@@ -9,10 +10,29 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from synth.core import Target
 from vqa_train.metrics import classification_report, event_scores, spans_from_flags, sum_event_scores
 from vqa_train.utils.atomic import save_figure
+
+
+def eval_device(name: str | None) -> torch.device:
+    """``device`` of eval.py: ``cpu`` (default), ``cuda`` or ``auto`` (a GPU when there is one).
+
+    On a GPU, TF32 is switched off so scores match a CPU run to float rounding.
+    """
+    name = str(name or "cpu")
+    if name not in ("cpu", "cuda", "auto"):
+        raise ValueError(f"device: expected cpu, cuda or auto, got {name!r}")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError("device=cuda: no CUDA device is available here")
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+    return torch.device(name)
 
 
 def sample_tags(target: Target) -> dict[str, Any]:
