@@ -114,6 +114,63 @@ def test_clicks_never_clip_a_loud_clip() -> None:
     assert all(np.any(out[:, s:e] != loud[:, s:e]) for s, e in target.segments)
 
 
+def _realised_db(clean: np.ndarray, out: np.ndarray, start: int, end: int) -> float:
+    """Energy a click changed over the clean energy of the 10 ms around it, in dB."""
+    half = int(0.005 * SR)
+    center = start + (end - start) // 2
+    lo, hi = max(center - half, 0), min(center + half, clean.shape[1])
+    local = np.sum(np.mean(clean[:, lo:hi].astype(np.float64) ** 2, axis=0)) * 2 * half / (hi - lo)
+    change = np.mean(np.sum((out[:, start:end] - clean[:, start:end]).astype(np.float64) ** 2, axis=1))
+    return float(10 * np.log10(change / local))
+
+
+def test_clicks_on_loud_content_move_to_where_they_are_heard() -> None:
+    """A one-sample tick asked to be 12 dB over near-full-scale content cannot fit under the peak:
+    without the floor it is clipped into a change far below the content; with it, it moves to the
+    nearest place (here a quiet gap) where it changes at least min_level_db, outside other clicks."""
+    loud = _tones(level=0.95)
+    loud[:, 9000:9400] *= 0.01  # a quiet gap 12 ms after the drawn spot
+    args = (SR, [8800], [1], ["impulse"], [1], [12.0], -30.0, 0)
+    kept, _, kept_at, _ = functional.add_clicks(loud, *args)
+    assert kept_at == [8800] and _realised_db(loud, kept, 8800, 8801) < 0.0
+    out, _, (start,), unheard = functional.add_clicks(loud, *args, min_level_db=3.0)
+    assert 9000 <= start < 9400 and _realised_db(loud, out, start, start + 1) >= 3.0 and unheard == 0
+    changed = np.flatnonzero(np.any(out != loud, axis=0))
+    assert changed.tolist() == [start]
+    # loud everywhere (a softer stretch only): no start reaches the floor, it goes where it realises most
+    louder = _tones(level=0.95)
+    louder[:, 4000:5000] *= 0.5
+    out, _, (start,), unheard = functional.add_clicks(louder, *args, min_level_db=3.0)
+    assert unheard == 1 and 4000 <= start < 5000
+    # a second click drawn on the first one's spot moves too: clicks never overlap
+    two = functional.add_clicks(
+        loud, SR, [9100, 9100], [4, 4], ["step", "step"], [1, -1], [6.0, 6.0], -30.0, 0, 3.0
+    )
+    (a, b) = sorted(two[2])
+    assert b >= a + 4
+
+
+def test_clicks_defect_targets_follow_moved_clicks() -> None:
+    """Through the Clicks defect: every click realises min_level_db where its segment says, and
+    nothing changes outside the segments."""
+    loud = _tones(n=2 * SR, level=0.9)
+    loud[:, 20000:21000] *= 0.02
+    clicks = Clicks(single_click_prob=0.0, clicks_per_s_range=(10.0, 10.0), level_db_range=(12.0, 15.0))
+    out, target = clicks(loud, np.random.default_rng(11), META)
+    assert target.stats["moved"] >= 1 and target.stats["below_min_level"] == 0
+    inside = np.zeros(loud.shape[1], dtype=bool)
+    for start, end in target.segments:
+        inside[start:end] = True
+        assert _realised_db(loud, out, start, end) >= 3.0 - 1e-6
+    assert inside[np.flatnonzero(np.any(out != loud, axis=0))].all()
+    starts = [s for s, _ in target.segments]
+    assert starts == sorted(starts) and all(
+        e <= s for (_, e), (s, _) in zip(target.segments, target.segments[1:])
+    )
+    with pytest.raises(ValueError, match="Clicks.min_level_db"):
+        Clicks(min_level_db=99.0)
+
+
 # ------------------------------------------------------------------------------------------------ hiss
 
 
@@ -299,7 +356,7 @@ def test_folder_errors_name_the_folder(tmp_path) -> None:
 def test_functional_kernels_leave_inputs_alone() -> None:
     clean = _tones()
     before = clean.copy()
-    functional.add_clicks(clean, SR, [10], [3], ["burst"], [1], [10.0], -30.0, 0)
+    functional.add_clicks(clean, SR, [10], [3], ["burst"], [1], [10.0], -30.0, 0, min_level_db=3.0)
     functional.add_hiss(clean, SR, -3.0, 20.0, -60.0, 0.0, 0)
     functional.distort(clean, "soft", 10.0, 0.9)
     np.testing.assert_array_equal(clean, before)

@@ -36,6 +36,16 @@ class Clicks(AudioDefect):
     click; with ``single_click_prob`` the clip has exactly one isolated click. Polarity is random.
     Nothing outside the click spans changes; clicks are scaled down (or flipped) rather than clip,
     but never below half their amplitude (their own tips are clipped at 0.99 instead).
+
+    On loud content that headroom can take most of a click away: a tick meant to be 13 dB over
+    loud speech, clipped at full scale, changed the speech by 12 dB *less* than the speech's own
+    local energy, and so labelled an inaudible click. ``min_level_db`` (3 dB, the low end of
+    ``level_db_range``) is the least a click must realise, measured as the energy of what it
+    changes over the local energy. A click that would fall short where it was drawn moves to the
+    nearest start where it does not and that overlaps no other click; ``None`` keeps every click where it was drawn. The targets always hold where
+    each click ended up; ``stats["moved"]`` counts the moved clicks and ``stats["below_min_level"]``
+    those that found no such place: loud content all through, where a short click cannot reach the
+    level under full scale. They go where they realise the most.
     """
 
     label: ClassVar[str] = "clicks"
@@ -58,9 +68,12 @@ class Clicks(AudioDefect):
     level_db_range: tuple[float, float] = (3.0, 15.0)
     floor_dbfs_range: tuple[float, float] = (-30.0, -20.0)
     max_clicks: int = 24
+    min_level_db: float | None = 3.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.min_level_db is not None and not -40.0 <= float(self.min_level_db) <= 40.0:
+            raise ValueError(f"Clicks.min_level_db must be in [-40, 40] dB or None, got {self.min_level_db}")
         if int(self.max_clicks) < 1:
             raise ValueError(f"Clicks.max_clicks must be >= 1, got {self.max_clicks}")
         for name in ("impulse_width_ms_range", "burst_width_ms_range", "step_width_ms_range"):
@@ -102,7 +115,7 @@ class Clicks(AudioDefect):
         order = sorted(range(count), key=lambda i: starts[i])
         widths = [min(widths[i], n) for i in order]
         starts = [starts[i] for i in order]
-        out, peaks = functional.add_clicks(
+        out, peaks, placed, unheard = functional.add_clicks(
             audio,
             meta.sample_rate,
             starts,
@@ -112,7 +125,9 @@ class Clicks(AudioDefect):
             [params["levels_db"][i] for i in order],
             params["floor_dbfs"],
             params["noise_seed"],
+            min_level_db=self.min_level_db,
         )
-        segments = [(s, s + w) for s, w in zip(starts, widths)]
-        stats = {"count": count, "peaks": peaks}
+        segments = sorted((s, s + w) for s, w in zip(placed, widths))
+        moved = sum(a != b for a, b in zip(starts, placed))
+        stats = {"count": count, "peaks": peaks, "moved": moved, "below_min_level": unheard}
         return out, Target(label=self.label, segments=segments, params=params, stats=stats)

@@ -17,6 +17,7 @@ from synth.audio.base import check_audio, fit_peak
 PEAK = 0.99  # additive defects keep |x| <= PEAK (scale down only)
 LOCAL_WINDOW_S = 0.010  # window of the "local" signal energy a click is measured against
 MIN_CLICK_SCALE = 0.5  # a click near full scale keeps at least half its amplitude (tips clipped)
+CLICK_SEARCH_S = 0.05  # a click too quiet where drawn is first looked for a place within this (then anywhere)
 HISS_LOW_HZ = 100.0  # coloured noise is flat below this: brown hiss is not all sub-bass rumble
 SOFT_KNEE = 1.0
 HUM_EXPOSURE_HZ = (90.0, 4000.0)  # harmonics counted for audibility (small speakers lose 50/60 Hz)
@@ -135,7 +136,8 @@ def add_clicks(
     levels_db: Sequence[float],
     floor_dbfs: float,
     noise_seed: int,
-) -> tuple[np.ndarray, list[float]]:
+    min_level_db: float | None = None,
+) -> tuple[np.ndarray, list[float], list[int], int]:
     """Clicks at ``[start, start + width)``; nothing outside those spans changes.
 
     A click's energy is ``levels_db`` above the clip's energy in the surrounding
@@ -143,59 +145,164 @@ def add_clicks(
     least ``floor_dbfs`` (so clicks on near-silence are heard). Additive clicks are scaled down
     (and their polarity flipped when that leaves more room) so no sample exceeds ``PEAK``; if that
     would take a click below ``MIN_CLICK_SCALE`` of its amplitude, the click's own tips are clipped
-    at ``PEAK`` instead. A ``step`` replaces its span with a constant. Returns the audio and each
-    click's amplitude.
+    at ``PEAK`` instead. A ``step`` replaces its span with a constant.
+
+    On loud content that headroom can leave far less change than asked for (a one-sample tick
+    meant to be 15 dB over loud speech, clipped at full scale, ends up below the speech around it).
+    With ``min_level_db``, a click whose realised level, i.e. the energy of what it changes over
+    the local energy, would fall below ``min_level_db`` moves to the nearest start where it
+    reaches it and overlaps no earlier click (it stays put when there is none). Returns the
+    audio, each click's amplitude, each click's start (in input order) and how many clicks found no
+    such start.
     """
     check_audio(audio)
     out = audio.copy()
     channels, n = audio.shape
     if n == 0 or not len(starts):
-        return out, []
+        return out, [], [int(s) for s in starts], 0
     power = np.mean(audio.astype(np.float64) ** 2, axis=0)
     cumulative = np.concatenate([[0.0], np.cumsum(power)])
     half = max(int(round(LOCAL_WINDOW_S * sample_rate / 2)), 1)
     floor = db_to_gain(floor_dbfs)
     rng = np.random.default_rng(noise_seed)
+    occupied = np.zeros(n + 1, dtype=np.int64)  # cumulative count of samples taken by earlier clicks
+    radius = max(int(CLICK_SEARCH_S * sample_rate), 1)
     peaks: list[float] = []
+    placed: list[int] = []
+    quiet = 0
     for start, width, shape, polarity, level_db in zip(starts, widths, shapes, polarities, levels_db):
         width = min(int(width), n)
         start = int(start)
         noise = rng.standard_normal(width) if shape == "burst" else None
         wave = click_waveform(shape, width, noise)
-        center = start + width // 2
-        lo, hi = max(center - half, 0), min(center + half, n)
-        local_energy = (cumulative[hi] - cumulative[lo]) * (2 * half) / max(hi - lo, 1)
-        amp = np.sqrt(10.0 ** (level_db / 10.0) * local_energy / np.sum(wave**2))
-        amp = max(float(amp), floor)
-        span = out[:, start : start + width].astype(np.float64)
-        limit = max(PEAK, float(np.max(np.abs(span))))
-        if shape == "step":
-            amp = min(amp, PEAK)
-            new = np.broadcast_to(polarity * amp * wave, span.shape)
-        else:
-            best_sign, best_scale = polarity, 0.0
-            for sign in (polarity, -polarity):
-                scale = _headroom_scale(span, sign * amp * wave, limit)
-                if scale > best_scale + 1e-9:
-                    best_sign, best_scale = sign, scale
-                if scale >= 1.0:
-                    break
-            # never shrink a click below MIN_CLICK_SCALE: past that its own tips are clipped instead
-            amp *= max(best_scale, MIN_CLICK_SCALE)
-            new = span + best_sign * amp * wave
-        out[:, start : start + width] = np.clip(new, -limit, limit)
-        peaks.append(float(amp))
-    return out, peaks
+        if min_level_db is not None:
+            start, heard = _audible_start(
+                out,
+                cumulative,
+                occupied,
+                start,
+                wave,
+                (shape, polarity, level_db, floor),
+                half,
+                min_level_db,
+                radius,
+            )
+            quiet += not heard
+        new, amp = _click_values(
+            out[:, start : start + width].astype(np.float64)[:, None, :],
+            _local_energy(cumulative, np.array([start]), width, half, n),
+            wave,
+            shape,
+            polarity,
+            level_db,
+            floor,
+        )
+        out[:, start : start + width] = new[:, 0]
+        occupied[start + 1 :] += np.minimum(np.arange(1, n - start + 1), width)[: n - start]
+        peaks.append(float(amp[0]))
+        placed.append(start)
+    return out, peaks, placed, quiet
 
 
-def _headroom_scale(span: np.ndarray, click: np.ndarray, limit: float) -> float:
-    """Largest factor in [0, 1] keeping ``|span + factor * click| <= limit`` everywhere."""
-    moving = np.abs(click) > 0
-    if not np.any(moving):
-        return 1.0
-    sign = np.sign(click)
-    room = (limit - span * sign)[:, moving] / np.abs(click)[moving]
-    return float(np.clip(np.min(room), 0.0, 1.0))
+def _local_energy(cumulative: np.ndarray, starts: np.ndarray, width: int, half: int, n: int) -> np.ndarray:
+    """Energy of the clip in the ``2 * half`` samples around each click (edges extrapolated)."""
+    center = starts + width // 2
+    lo, hi = np.maximum(center - half, 0), np.minimum(center + half, n)
+    return (cumulative[hi] - cumulative[lo]) * (2 * half) / np.maximum(hi - lo, 1)
+
+
+def _click_values(
+    spans: np.ndarray,
+    local_energy: np.ndarray,
+    wave: np.ndarray,
+    shape: str,
+    polarity: int,
+    level_db: float,
+    floor: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The samples of a click placed over each candidate span (``(channels, m, width)``) and its amplitude."""
+    amp = np.sqrt(10.0 ** (level_db / 10.0) * local_energy / np.sum(wave**2))
+    amp = np.maximum(amp, floor)
+    limit = np.maximum(PEAK, np.max(np.abs(spans), axis=(0, 2)))
+    if shape == "step":
+        amp = np.minimum(amp, PEAK)
+        new = np.broadcast_to(polarity * amp[None, :, None] * wave, spans.shape)
+        return np.clip(new, -limit[None, :, None], limit[None, :, None]), amp
+    scales = [_headroom_scale(spans, sign * amp[:, None] * wave, limit) for sign in (polarity, -polarity)]
+    # keep the drawn polarity when it fits whole or leaves as much room as the flipped one
+    keep = (scales[0] >= 1.0) | (scales[0] + 1e-9 >= scales[1])
+    sign = np.where(keep, polarity, -polarity)
+    # never shrink a click below MIN_CLICK_SCALE: past that its own tips are clipped instead
+    amp = amp * np.maximum(np.where(keep, scales[0], scales[1]), MIN_CLICK_SCALE)
+    new = spans + (sign * amp)[None, :, None] * wave
+    return np.clip(new, -limit[None, :, None], limit[None, :, None]), amp
+
+
+def _audible_start(
+    out: np.ndarray,
+    cumulative: np.ndarray,
+    occupied: np.ndarray,
+    start: int,
+    wave: np.ndarray,
+    click: tuple[str, int, float, float],
+    half: int,
+    min_level_db: float,
+    radius: int,
+) -> tuple[int, bool]:
+    """The start nearest ``start`` where the click changes at least ``min_level_db`` over the local
+    energy and overlaps no earlier click: the drawn one when it does, else the nearest such start
+    (searched in rings of growing distance: every sample up to 256 away, every 4th up to
+    ``radius``, every 16th over the rest of the clip; the earlier start wins a tie). When no start
+    qualifies (loud content all through), the free start searched with the highest realised level,
+    with False. ``click`` is ``(shape, polarity, level_db, floor)`` as :func:`_click_values` takes them."""
+    channels, n = out.shape
+    width = len(wave)
+    windows = np.lib.stride_tricks.sliding_window_view(
+        out, width, axis=-1
+    )  # (channels, n - width + 1, width)
+
+    def level_db(candidates: np.ndarray) -> np.ndarray:
+        """Realised level at each candidate start; -inf where it would overlap an earlier click."""
+        spans = windows[:, candidates, :].astype(np.float64)
+        local = _local_energy(cumulative, candidates, width, half, n)
+        new, _ = _click_values(spans, local, wave, *click)
+        change = np.mean(np.sum((new - spans) ** 2, axis=2), axis=0)
+        free = occupied[candidates + width] - occupied[candidates] == 0
+        ratio = 10.0 * np.log10(np.maximum(change, 1e-30) / np.maximum(local, 1e-20))
+        return np.where(free, ratio, -np.inf)
+
+    level = level_db(np.array([start]))[0]
+    if level >= min_level_db:
+        return start, True
+    best, best_level = start, level
+    # Rings of growing distance, nearest first, on a coarser grid the farther out: most clicks find
+    # a place within a few ms, and a whole-clip search stays cheap.
+    for near, far, step in ((1, 256, 1), (256, radius, 4), (radius, n, 16)):
+        offsets = np.arange(near, max(far, near + 1), step)
+        candidates = np.stack([start - offsets, start + offsets], axis=1).ravel()  # nearest first
+        candidates = candidates[(candidates >= 0) & (candidates <= n - width)]
+        if not candidates.size:
+            continue
+        levels = level_db(candidates)
+        ok = levels >= min_level_db
+        if ok.any():
+            return int(candidates[np.argmax(ok)]), True
+        if levels.max() > best_level:
+            best, best_level = int(candidates[np.argmax(levels)]), float(levels.max())
+    return best, False
+
+
+def _headroom_scale(spans: np.ndarray, clicks: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Per candidate, the largest factor in [0, 1] keeping ``|span + factor * click| <= limit``.
+
+    ``spans`` is ``(channels, m, width)``, ``clicks`` ``(m, width)`` and ``limit`` ``(m,)``.
+    """
+    moving = np.abs(clicks) > 0  # (m, width)
+    sign = np.sign(clicks)
+    room = (limit[None, :, None] - spans * sign[None]) / np.where(moving, np.abs(clicks), 1.0)[None]
+    room = np.where(moving[None], room, np.inf)
+    scale = np.min(room, axis=(0, 2))
+    return np.clip(np.where(np.isfinite(scale), scale, 1.0), 0.0, 1.0)
 
 
 # ------------------------------------------------------------------------------------------------- hum
