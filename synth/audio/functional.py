@@ -157,7 +157,7 @@ def add_clicks(
     """
     check_audio(audio)
     out = audio.copy()
-    channels, n = audio.shape
+    n = audio.shape[1]
     if n == 0 or not len(starts):
         return out, [], [int(s) for s in starts], 0
     power = np.mean(audio.astype(np.float64) ** 2, axis=0)
@@ -255,8 +255,7 @@ def _audible_start(
     ``radius``, every 16th over the rest of the clip; the earlier start wins a tie). When no start
     qualifies (loud content all through), the free start searched with the highest realised level,
     with False. ``click`` is ``(shape, polarity, level_db, floor)`` as :func:`_click_values` takes them."""
-    channels, n = out.shape
-    width = len(wave)
+    n, width = out.shape[1], len(wave)
     windows = np.lib.stride_tricks.sliding_window_view(
         out, width, axis=-1
     )  # (channels, n - width + 1, width)
