@@ -104,6 +104,37 @@ def test_capped_decision_holds_its_cap_on_val(trained, tmp_path):
         evaluate(compose_cfg("eval", [*base, "device=tpu"], tmp_path / "dev"))
 
 
+def test_capped_export_writes_evals_threshold_and_detect_applies_it(trained, tmp_path):
+    """export_threshold=capped: the sidecar's score_threshold is the learned_capped threshold eval
+    reports on the same val split, and detect.py flags exactly the frames whose score reaches it."""
+    small = ["data.val_size=16", "detector.max_hard_negative_fpr=0.0"]
+    ckpt = f"ckpt_path={trained['ckpt']}"
+    evaluate(
+        compose_cfg("eval", ["detector=block_corruption", ckpt, "data.test_size=4", *small], tmp_path / "e")
+    )
+    capped = json.loads((tmp_path / "e" / "metrics.json").read_text())["decisions"]["learned_capped"]
+    cfg = compose_cfg(
+        "export",
+        ["detector=block_corruption", ckpt, "detector.export_threshold=capped", *small],
+        tmp_path / "x",
+    )
+    sidecar = json.loads(Path(export(cfg)["sidecar"]).read_text())
+    assert sidecar["score_threshold"] == pytest.approx(capped["threshold"], abs=1e-6)
+    assert sidecar["operating_point"]["val_hard_negative_fpr"] == capped["val_hard_negative_fpr"]
+    media = write_mp4(tmp_path / "clip.mp4", seconds=1.0, fps=25, size=(96, 64), audio=None)
+    dcfg = compose_cfg(
+        "detect", [f"input={media}", f"export_dir={tmp_path / 'x' / 'exports'}"], tmp_path / "d"
+    )
+    det = detect(dcfg)["detectors"]["block_corruption"]
+    flagged = sum(e["frames"] for e in det["events"])
+    assert flagged == sum(s >= sidecar["score_threshold"] for _, s in det["scores"])
+    bad = compose_cfg(
+        "export", ["detector=block_corruption", ckpt, "detector.export_threshold=best"], tmp_path / "b"
+    )
+    with pytest.raises(ValueError, match="detector.export_threshold: expected fixed or capped"):
+        export(bad)
+
+
 def _frame_folder(root: Path) -> Path:
     """A labeled folder of frames: a clean ramp, the same frame with grey blocks, and its mask."""
     root.mkdir(parents=True, exist_ok=True)

@@ -144,7 +144,10 @@ def _frame_map_spec(net: nn.Module, info: dict[str, Any]) -> ExportSpec:
             "map_threshold": map_threshold,
             "decision": model_cfg.get("decision", "learned"),
             "area_threshold": float(area_threshold),
-            "score_threshold": 0.5,
+            # The learned decision flags a frame whose score reaches this: 0.5, or with
+            # detector.export_threshold=capped the val threshold under the hard-negative FPR cap.
+            "score_threshold": float(det.get("operating_point", {}).get("threshold", 0.5)),
+            "operating_point": det.get("operating_point"),
         },
     )
 
@@ -381,6 +384,13 @@ def export(cfg: DictConfig) -> dict[str, Any]:
         from vqa_train.evaluation.temporal_clips import val_operating_point
 
         det["operating_point"] = val_operating_point(net, cfg)  # a decision rule too: chosen now, on val
+    point = cfg.get("detector", {}).get("export_threshold", "fixed")
+    if det["kind"] == "frame_map_classifier" and point not in ("fixed", "capped"):
+        raise ValueError(f"detector.export_threshold: expected fixed or capped, got {point!r}")
+    if det["kind"] == "frame_map_classifier" and point == "capped":
+        from vqa_train.evaluation.block_frames import val_capped_operating_point
+
+        det["operating_point"] = val_capped_operating_point(net, info, cfg)
     if det["kind"] not in EXPORT_SPECS:
         raise ValueError(f"detector.kind '{det['kind']}' cannot be exported; known: {sorted(EXPORT_SPECS)}")
     specs = EXPORT_SPECS[det["kind"]](net, info)

@@ -108,14 +108,16 @@ def run_frame_maps(
 ) -> dict[str, Any]:
     """Frames sampled at ``frame_rate`` per second (by timestamp, so variable frame rate is fine).
 
-    A frame is flagged by the exported decision: the learned score >= ``min_score``, or the map's
-    corrupted-area ratio above the sidecar's ``area_threshold``. Consecutive flagged frames merge
+    A frame is flagged by the exported decision: the learned score >= the sidecar's
+    ``score_threshold`` (``min_score`` for exports without one), or the map's corrupted-area ratio
+    above the sidecar's ``area_threshold``. Consecutive flagged frames merge
     into one event with its peak score and largest area ratio.
     """
     from synth.media import iter_video_frames
 
     decision = meta.get("decision", "learned")
     area_thr = float(meta.get("area_threshold", 0.07))
+    score_thr = float(meta.get("score_threshold", min_score))
     times: list[float] = []
     scores: list[float] = []
     areas: list[float] = []
@@ -139,7 +141,7 @@ def run_frame_maps(
             flush()
     flush()
     step = 1.0 / frame_rate
-    flags = [(a > area_thr) if decision == "area_ratio" else (s >= min_score) for s, a in zip(scores, areas)]
+    flags = [(a > area_thr) if decision == "area_ratio" else (s >= score_thr) for s, a in zip(scores, areas)]
     events: list[dict[str, Any]] = []
     for i, flagged in enumerate(flags):
         if not flagged:

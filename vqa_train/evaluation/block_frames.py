@@ -214,17 +214,10 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     )
     y_val = np.array([r["label"] == corrupted for r in val_rows], dtype=int)
     area_thr, _ = best_threshold(np.array([r["area"] for r in val_rows]), y_val)
-    # The learned decision with its threshold moved, on val, until at most max_hard_negative_fpr of
-    # the clean frames that carry a hard negative or crowd content are flagged (target: <= 2 %).
-    cap = float(cfg.detector.get("max_hard_negative_fpr", 0.02))
-    if not 0.0 <= cap < 1.0:
-        raise ValueError(f"detector.max_hard_negative_fpr must be in [0, 1), got {cap}")
-    hard_val = np.array(
-        [r["label"] == clean and (bool(r["negatives"]) or r["content"] in HARD_CONTENT) for r in val_rows]
+    capped = capped_operating_point(
+        val_rows, clean, corrupted, cfg.detector.get("max_hard_negative_fpr", 0.02)
     )
-    val_prob = np.array([r["frame_prob"] for r in val_rows])
-    capped_thr, _ = best_threshold(val_prob, y_val, max_fpr=cap, fpr_mask=hard_val)
-    capped_val_fpr = float((val_prob[hard_val] > capped_thr).mean()) if hard_val.any() else None
+    capped_thr = capped["threshold"]
     baseline = BlockDetectBaseline().fit(val_bd, y_val)
 
     if cfg.get("real_set"):
@@ -253,13 +246,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
             **classification_report(labels, named(area > fixed_thr), classes),
             "area_threshold": fixed_thr,
         },
-        "learned_capped": {
-            **classification_report(labels, named(prob > capped_thr), classes),
-            "threshold": capped_thr,
-            "max_hard_negative_fpr": cap,
-            "val_hard_negative_fpr": capped_val_fpr,
-            "chosen_on": f"simulated val split ({len(val_rows)} frames, {int(hard_val.sum())} hard negatives)",
-        },
+        "learned_capped": {**classification_report(labels, named(prob > capped_thr), classes), **capped},
     }
     chosen = model_cfg.get("decision", "learned")
     with_mask = [r for r in rows if "inter" in r]
@@ -322,6 +309,38 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     write_json(out_dir / "metrics.json", report)
     log.info("wrote %s", out_dir / "metrics.json")
     return report
+
+
+def capped_operating_point(
+    val_rows: list[dict[str, Any]], clean: str, corrupted: str, max_fpr: float
+) -> dict[str, Any]:
+    """The learned decision's threshold moved, on scored val frames, until at most ``max_fpr`` of
+    the clean frames that carry a hard negative or crowd content are flagged (target: <= 2 %); the
+    best val balanced accuracy among such thresholds."""
+    cap = float(max_fpr)
+    if not 0.0 <= cap < 1.0:
+        raise ValueError(f"detector.max_hard_negative_fpr must be in [0, 1), got {max_fpr}")
+    y_val = np.array([r["label"] == corrupted for r in val_rows], dtype=int)
+    hard = np.array(
+        [r["label"] == clean and (bool(r["negatives"]) or r["content"] in HARD_CONTENT) for r in val_rows]
+    )
+    prob = np.array([r["frame_prob"] for r in val_rows])
+    threshold, _ = best_threshold(prob, y_val, max_fpr=cap, fpr_mask=hard)
+    return {
+        "threshold": float(threshold),
+        "max_hard_negative_fpr": cap,
+        "val_hard_negative_fpr": float((prob[hard] > threshold).mean()) if hard.any() else None,
+        "chosen_on": f"simulated val split ({len(val_rows)} frames, {int(hard.sum())} hard negatives)",
+    }
+
+
+def val_capped_operating_point(net: torch.nn.Module, info: dict[str, Any], cfg: DictConfig) -> dict[str, Any]:
+    """:func:`capped_operating_point` on the simulated val split of ``cfg.data`` (what export.py records)."""
+    clean, corrupted = list(info["detector"]["classes"])
+    dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
+    n = dm.sizes["val"]
+    rows, _, _, _ = _score(net, simulated_frames(dm, "val", n), n, "scoring val", info["model"], 64)
+    return capped_operating_point(rows, clean, corrupted, cfg.detector.get("max_hard_negative_fpr", 0.02))
 
 
 def _aucs(labels: list[str], positive: str, scores: dict[str, np.ndarray]) -> dict[str, float] | None:
