@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One GPU call that trains a block-corruption recipe and evaluates it on the same machine:
 # the simulated test split (without and with 30 % codec frames) and both real decoder-corruption
-# sets, the network on the GPU (eval.py device=auto). Reports come back packed in one archive,
-# $OUT/results.tar.gz (a lent machine returns at most 8 files), with a summary on stdout.
+# sets, the network on the GPU (eval.py device=auto). Reports and logs come back packed in one
+# archive, $OUT/results.tar.gz, and the weights as a slim checkpoint in parts (a lent machine returns
+# at most 8 files of 16 MB each), with a summary on stdout.
 #
 # On the lent H200 (no package registry) the packages its image lacks travel as wheels in .whl/
 # (README.md of this folder, "Running it on a lent GPU"):
@@ -76,7 +77,19 @@ for name in ("sim", "sim_codec", "real", "real_dev"):
         + (f"  hard-neg FPR learned {hard['fpr_learned']:.3f} capped {hard['fpr_learned_capped']:.3f}" if hard else "")
     )
 PY
+# The weights come back too, as a slim checkpoint (no optimizer state) in 15 MB parts (a lent machine
+# returns files of at most 16 MB): cat best.slim.ckpt.part-* > best.slim.ckpt, then eval/export here.
+"$PY" - "$CKPT" "$OUT/best.slim.ckpt" <<'PY'
+import sys
+import torch
+from vqa_train.train import CHECKPOINT_KEY
+ckpt = torch.load(sys.argv[1], map_location="cpu", weights_only=True)
+torch.save({"state_dict": ckpt["state_dict"], CHECKPOINT_KEY: ckpt[CHECKPOINT_KEY]}, sys.argv[2])
+PY
+split -b 15M -d "$OUT/best.slim.ckpt" "$OUT/best.slim.ckpt.part-" && rm "$OUT/best.slim.ckpt"
+mv "$OUT"/*.log "$RUN/"
 tar -czf "$OUT/results.tar.gz" -C "$RUN" train/learning_curve.json train/learning_curve.png \
   eval_sim/metrics.json eval_sim_codec/metrics.json eval_real/metrics.json eval_real_dev/metrics.json \
-  eval_sim/overlays.png eval_real/overlays.png
+  eval_sim/overlays.png eval_real/overlays.png train.log realset.log eval_sim.log eval_sim_codec.log \
+  eval_real.log eval_real_dev.log
 ls -la "$OUT"
