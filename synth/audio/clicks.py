@@ -42,10 +42,11 @@ class Clicks(AudioDefect):
     local energy, and so labelled an inaudible click. ``min_level_db`` (3 dB, the low end of
     ``level_db_range``) is the least a click must realise, measured as the energy of what it
     changes over the local energy. A click that would fall short where it was drawn moves to the
-    nearest start where it does not and that overlaps no other click; ``None`` keeps every click where it was drawn. The targets always hold where
-    each click ended up; ``stats["moved"]`` counts the moved clicks and ``stats["below_min_level"]``
-    those that found no such place: loud content all through, where a short click cannot reach the
-    level under full scale. They go where they realise the most.
+    nearest start where it does not and that overlaps no other click; ``None`` keeps every click
+    where it was drawn. The targets always hold where each click ended up. ``stats["moved"]``
+    counts the moved clicks and ``stats["below_min_level"]`` those that found no such place (loud
+    content all through, where a short click cannot reach the level under full scale): they go
+    where they realise the most.
     """
 
     label: ClassVar[str] = "clicks"

@@ -151,9 +151,9 @@ def add_clicks(
     meant to be 15 dB over loud speech, clipped at full scale, ends up below the speech around it).
     With ``min_level_db``, a click whose realised level, i.e. the energy of what it changes over
     the local energy, would fall below ``min_level_db`` moves to the nearest start where it
-    reaches it and overlaps no earlier click (it stays put when there is none). Returns the
-    audio, each click's amplitude, each click's start (in input order) and how many clicks found no
-    such start.
+    reaches it and overlaps no earlier click; when no start reaches it (loud content all through),
+    to the free start where it realises the most. Returns the audio, each click's amplitude, each
+    click's start (in input order) and how many clicks found no start reaching ``min_level_db``.
     """
     check_audio(audio)
     out = audio.copy()
@@ -165,7 +165,7 @@ def add_clicks(
     half = max(int(round(LOCAL_WINDOW_S * sample_rate / 2)), 1)
     floor = db_to_gain(floor_dbfs)
     rng = np.random.default_rng(noise_seed)
-    occupied = np.zeros(n + 1, dtype=np.int64)  # cumulative count of samples taken by earlier clicks
+    taken = np.zeros(n, dtype=bool)  # samples of earlier clicks
     radius = max(int(CLICK_SEARCH_S * sample_rate), 1)
     peaks: list[float] = []
     placed: list[int] = []
@@ -179,7 +179,7 @@ def add_clicks(
             start, heard = _audible_start(
                 out,
                 cumulative,
-                occupied,
+                taken,
                 start,
                 wave,
                 (shape, polarity, level_db, floor),
@@ -198,7 +198,7 @@ def add_clicks(
             floor,
         )
         out[:, start : start + width] = new[:, 0]
-        occupied[start + 1 :] += np.minimum(np.arange(1, n - start + 1), width)[: n - start]
+        taken[start : start + width] = True
         peaks.append(float(amp[0]))
         placed.append(start)
     return out, peaks, placed, quiet
@@ -241,7 +241,7 @@ def _click_values(
 def _audible_start(
     out: np.ndarray,
     cumulative: np.ndarray,
-    occupied: np.ndarray,
+    taken: np.ndarray,
     start: int,
     wave: np.ndarray,
     click: tuple[str, int, float, float],
@@ -256,9 +256,8 @@ def _audible_start(
     qualifies (loud content all through), the free start searched with the highest realised level,
     with False. ``click`` is ``(shape, polarity, level_db, floor)`` as :func:`_click_values` takes them."""
     n, width = out.shape[1], len(wave)
-    windows = np.lib.stride_tricks.sliding_window_view(
-        out, width, axis=-1
-    )  # (channels, n - width + 1, width)
+    windows = np.lib.stride_tricks.sliding_window_view(out, width, axis=-1)  # (channels, starts, width)
+    taken_windows = np.lib.stride_tricks.sliding_window_view(taken, width)  # (starts, width)
 
     def level_db(candidates: np.ndarray) -> np.ndarray:
         """Realised level at each candidate start; -inf where it would overlap an earlier click."""
@@ -266,7 +265,7 @@ def _audible_start(
         local = _local_energy(cumulative, candidates, width, half, n)
         new, _ = _click_values(spans, local, wave, *click)
         change = np.mean(np.sum((new - spans) ** 2, axis=2), axis=0)
-        free = occupied[candidates + width] - occupied[candidates] == 0
+        free = ~taken_windows[candidates].any(axis=1)
         ratio = 10.0 * np.log10(np.maximum(change, 1e-30) / np.maximum(local, 1e-20))
         return np.where(free, ratio, -np.inf)
 
