@@ -20,14 +20,11 @@ from hydra import compose, initialize_config_dir
 import vqa_train  # noqa: F401  (environment defaults)
 from vqa_train.checkpoint import load_detector
 from vqa_train.evaluation.audio_segments import predict_probs, simulated_split
+from vqa_train.metrics import balanced_accuracy
 from vqa_train.utils.atomic import write_json
 from vqa_train.utils.config import CONF_DIR
 
 OUT = Path(__file__).parent / "results" / "class_offsets.json"
-
-
-def balanced_accuracy(y: np.ndarray, pred: np.ndarray, classes: int) -> float:
-    return float(np.mean([np.mean(pred[y == c] == c) for c in range(classes)]))
 
 
 def fit_offsets(logp: np.ndarray, y: np.ndarray, sweeps: int = 3) -> np.ndarray:
@@ -36,11 +33,11 @@ def fit_offsets(logp: np.ndarray, y: np.ndarray, sweeps: int = 3) -> np.ndarray:
     offsets = np.zeros(k)
     for _ in range(sweeps):
         for c in range(k):
-            best_score, best_value = balanced_accuracy(y, (logp + offsets).argmax(1), k), offsets[c]
+            best_score, best_value = balanced_accuracy(y, (logp + offsets).argmax(1)), offsets[c]
             for value in np.linspace(-2.0, 2.0, 81):
                 trial = offsets.copy()
                 trial[c] = value
-                score = balanced_accuracy(y, (logp + trial).argmax(1), k)
+                score = balanced_accuracy(y, (logp + trial).argmax(1))
                 if score > best_score + 1e-9:
                     best_score, best_value = score, value
             offsets[c] = best_value
@@ -64,8 +61,8 @@ def main(checkpoints: list[str], experiment: str) -> dict:
         row = {"ckpt_path": ckpt, "offsets": dict(zip(classes, np.round(offsets, 3).tolist()))}
         for s in splits:
             y = splits[s][1]
-            row[f"{s}_bacc_argmax"] = balanced_accuracy(y, logp[s].argmax(1), len(classes))
-            row[f"{s}_bacc_offsets"] = balanced_accuracy(y, (logp[s] + offsets).argmax(1), len(classes))
+            row[f"{s}_bacc_argmax"] = balanced_accuracy(y, logp[s].argmax(1))
+            row[f"{s}_bacc_offsets"] = balanced_accuracy(y, (logp[s] + offsets).argmax(1))
         print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()})
         rows.append(row)
     result = {

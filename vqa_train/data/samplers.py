@@ -43,29 +43,21 @@ class EpochIndexSampler(Sampler[int]):
         return 0, 1
 
     def _indices(self) -> np.ndarray:
+        """This rank's indices: runs of ``block`` in (seed, epoch) order, the last run cut at ``size``
+        (``block=1``: a plain permutation of the indices)."""
         rank, world = self._rank_world()
-        if self.block == 1:
-            order = np.arange(self.size)
-            if self.shuffle:
-                order = np.random.default_rng([self.seed, self.epoch]).permutation(self.size)
-            order = order[rank::world]
-        else:
-            runs = -(-self.size // self.block)
-            run_order = np.arange(runs)
-            if self.shuffle:
-                run_order = np.random.default_rng([self.seed, self.epoch]).permutation(runs)
-            starts = run_order[rank::world] * self.block
-            order = (starts[:, None] + np.arange(self.block)[None, :]).ravel()
-            order = order[order < self.size]
+        runs = -(-self.size // self.block)
+        run_order = np.arange(runs)
+        if self.shuffle:
+            run_order = np.random.default_rng([self.seed, self.epoch]).permutation(runs)
+        order = (run_order[rank::world, None] * self.block + np.arange(self.block)).ravel()
+        order = order[order < self.size]
         if self.fresh:  # whole runs per epoch, so runs stay aligned with the groups they serve
-            order = order + self.epoch * (-(-self.size // self.block) * self.block)
+            order = order + self.epoch * runs * self.block
         return order
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._indices().tolist())
 
     def __len__(self) -> int:
-        if self.block == 1:
-            rank, world = self._rank_world()
-            return len(range(rank, self.size, world))
         return len(self._indices())

@@ -171,8 +171,10 @@ def _score(
     model_cfg: dict,
     batch_size: int,
     device: torch.device | None = None,
+    baseline: bool = True,
 ) -> tuple[list[dict[str, Any]], np.ndarray, float, float]:
-    """Network outputs and blockdetect scores for every frame; also the seconds each spent."""
+    """Network outputs and blockdetect scores for every frame (no blockdetect with ``baseline``
+    False: an empty array); also the seconds each spent."""
     from vqa_train.baselines.blockdetect import blockdetect_scores
 
     scorer = _Scorer(
@@ -185,6 +187,8 @@ def _score(
     bd_scores, bd_seconds = [], 0.0
     for item in track(items, desc, total=total):
         scorer.add(item)
+        if not baseline:
+            continue
         t0 = time.perf_counter()
         bd_scores.append(float(blockdetect_scores([item["frame"]])[0]))
         bd_seconds += time.perf_counter() - t0
@@ -339,7 +343,9 @@ def val_capped_operating_point(net: torch.nn.Module, info: dict[str, Any], cfg: 
     clean, corrupted = list(info["detector"]["classes"])
     dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
     n = dm.sizes["val"]
-    rows, _, _, _ = _score(net, simulated_frames(dm, "val", n), n, "scoring val", info["model"], 64)
+    rows, _, _, _ = _score(
+        net, simulated_frames(dm, "val", n), n, "scoring val", info["model"], 64, baseline=False
+    )
     return capped_operating_point(rows, clean, corrupted, cfg.detector.get("max_hard_negative_fpr", 0.02))
 
 
