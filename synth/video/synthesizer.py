@@ -159,9 +159,7 @@ class BlockCorruptionSynth:
     ) -> tuple[np.ndarray, np.ndarray, Target]:
         coded, damaged, info, (clean_offset, corrupted_offset) = self._codec_group(split, group)
         classes = len(self.classes)
-        rank = sum(
-            1 for j in range(group * self.codec.frames_per_clip, index) if j % classes == index % classes
-        )
+        rank = (index - group * self.codec.frames_per_clip) // classes  # earlier group members of this class
         frames = len(coded.clean) - 1  # frame 0 (IDR) is never a sample
         if label == CLEAN:
             frame, _, target, stats = coded.clean_sample(1 + (clean_offset + rank) % frames)
