@@ -46,6 +46,7 @@ realsets=$!
 "$PY" train.py "experiment=$EXPERIMENT" test=false "hydra.run.dir=$RUN/train" $TRAIN_EXTRA >"$OUT/train.log" 2>&1 \
   || { tail -n 40 "$OUT/train.log"; exit 1; }
 echo "trained in $(($(date +%s) - start)) s"
+grep -h "fit_to_time:" "$OUT/train.log" || true  # the epoch count fitted to the time budget
 CKPT=$(ls "$RUN"/train/checkpoints/best-*.ckpt 2>/dev/null | head -1 || true)
 CKPT=${CKPT:-$RUN/train/checkpoints/last.ckpt}  # fast_dev_run (SMOKE) keeps no best checkpoint
 wait "$realsets" || { tail -n 20 "$OUT/realset.log"; exit 1; }
