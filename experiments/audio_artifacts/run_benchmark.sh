@@ -100,9 +100,14 @@ fi
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = hiss3 ]; then
 "$PY" experiments/audio_artifacts/hiss_exposure.py "$RESULTS/clicks_eval_simulated_test.json" --experiment audio_artifacts_clicks_e12_cpu30
 "$PY" experiments/audio_artifacts/hiss_exposure.py "$RESULTS/clicks_seed7_eval_simulated_test.json" --experiment audio_artifacts_clicks_e12_cpu30
-HISS3="defect.hiss.band_margin_db_range=[3.0,9.0]"
+HISS3="++defect.hiss.band_margin_db_range=[3.0,9.0]"
 EVAL_DATA=$HISS3
 recipe hiss3 audio_artifacts_hiss3_e12_cpu30
+"$PY" experiments/audio_artifacts/hiss_exposure.py "$RESULTS/hiss3_eval_simulated_test.json" --experiment audio_artifacts_hiss3_e12_cpu30
+for report in clicks hiss3; do
+  "$PY" experiments/audio_artifacts/errors_by_source.py "$RESULTS/${report}_eval_simulated_test.json" \
+    --experiment "audio_artifacts_${report}_e12_cpu30" --predicted hiss
+done
 EVAL_DATA=
 "$PY" eval.py detector=audio_artifacts "ckpt_path=$CKPT" "hydra.run.dir=$RUN/hiss3_on_default_eval"
 cp "$RUN/hiss3_on_default_eval/metrics.json" "$RESULTS/hiss3_on_default_eval_simulated_test.json"
