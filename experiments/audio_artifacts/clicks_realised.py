@@ -19,9 +19,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-from errors_by_source import report_parser, test_synth
+from errors_by_source import defect_segments, report_parser, test_synth
 
-from synth.core import sample_rng
 from vqa_train.utils.atomic import write_json
 
 LOCAL_HALF_S = 0.005
@@ -43,12 +42,7 @@ def main(report_path: str, experiment: str) -> dict:
     missed = {e["index"] for e in report["errors"] if e["label"] == "clicks"}
     synth, test_size = test_synth(experiment)
     groups: dict[str, list[dict]] = {"missed": [], "found": []}
-    for index in range(test_size):
-        if synth.label_of(index) != "clicks":
-            continue
-        rng = sample_rng(synth.seed, "test", index)
-        clean, info = synth.source.segment(rng, "test", synth.num_samples, synth.sample_rate)
-        out, target = synth.defects["clicks"](clean, rng, synth.meta)
+    for index, clean, info, out, target in defect_segments(synth, test_size, "clicks"):
         levels = [realised_db(clean, out, s, e, synth.sample_rate) for s, e in target.segments]
         groups["missed" if index in missed else "found"].append(
             {

@@ -20,6 +20,7 @@ import hydra
 from hydra import compose, initialize_config_dir
 
 import vqa_train  # noqa: F401  (environment defaults)
+from synth.core import sample_rng
 from vqa_train.utils.atomic import write_json
 from vqa_train.utils.config import CONF_DIR
 
@@ -29,6 +30,21 @@ def test_synth(experiment: str):
     with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
         cfg = compose("train", overrides=[f"experiment={experiment}"])
     return hydra.utils.instantiate(cfg.data, _convert_="partial").synth, int(cfg.data.test_size)
+
+
+def defect_segments(synth, test_size: int, label: str):
+    """Every ``label`` segment of the test split, re-drawn: ``(index, clean, info, out, target)``.
+
+    The clean segment comes from the sample's own generator, and the defect from the same generator
+    after it, exactly as ``synth.sample`` draws them.
+    """
+    for index in range(test_size):
+        if synth.label_of(index) != label:
+            continue
+        rng = sample_rng(synth.seed, "test", index)
+        clean, info = synth.source.segment(rng, "test", synth.num_samples, synth.sample_rate)
+        out, target = synth.defects[label](clean, rng, synth.meta)
+        yield index, clean, info, out, target
 
 
 def main(report_path: str, experiment: str, predicted: str, clean: str = "none") -> dict:

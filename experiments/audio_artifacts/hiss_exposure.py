@@ -19,10 +19,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-from errors_by_source import report_parser, test_synth
+from errors_by_source import defect_segments, report_parser, test_synth
 
 from synth.audio.functional import HISS_BANDS_HZ, band_powers
-from synth.core import sample_rng
 from vqa_train.utils.atomic import write_json
 
 BIN_EDGES_DB = (0.0, 1.0, 2.0, 3.0, 4.5, 6.0, 10.0, 20.0)
@@ -49,12 +48,7 @@ def main(report_path: str, experiment: str) -> dict:
     missed = {e["index"]: e["predicted"] for e in report["errors"] if e["label"] == "hiss"}
     synth, test_size = test_synth(experiment)
     items = []
-    for index in range(test_size):
-        if synth.label_of(index) != "hiss":
-            continue
-        rng = sample_rng(synth.seed, "test", index)
-        clean, info = synth.source.segment(rng, "test", synth.num_samples, synth.sample_rate)
-        out, target = synth.defects["hiss"](clean, rng, synth.meta)
+    for index, clean, info, out, target in defect_segments(synth, test_size, "hiss"):
         value = exposure_db(clean, out, target.stats["rescale_db"], synth.sample_rate)
         items.append(
             {
