@@ -114,4 +114,10 @@ cp "$RUN/hiss3_on_default_eval/metrics.json" "$RESULTS/hiss3_on_default_eval_sim
 CLICKS=$(ls "$RUN"/clicks_train/checkpoints/best-*.ckpt | head -1)
 "$PY" eval.py detector=audio_artifacts "ckpt_path=$CLICKS" "hydra.run.dir=$RUN/clicks_on_hiss3_eval" "$HISS3"
 cp "$RUN/clicks_on_hiss3_eval/metrics.json" "$RESULTS/clicks_on_hiss3_eval_simulated_test.json"
+# Balanced accuracy by the kind of content under the segments (README "Where the errors are").
+for report in clicks clicks_seed7; do
+  "$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/${report}_eval_simulated_test.json" --experiment audio_artifacts_clicks_e12_cpu30
+done
+"$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/hiss3_eval_simulated_test.json" --experiment audio_artifacts_hiss3_e12_cpu30
+"$PY" experiments/audio_artifacts/click_probe.py "$RESULTS/clicks_eval_simulated_test.json" --experiment audio_artifacts_clicks_e12_cpu30
 fi
