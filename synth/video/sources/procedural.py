@@ -114,7 +114,13 @@ def linear_gradient(rng: np.random.Generator, h: int, w: int, a: np.ndarray, b: 
 
 
 def colour_tuple(colour: np.ndarray) -> tuple[int, int, int]:
-    return tuple(int(v) for v in np.clip(colour, 0, 255))
+    """An RGB array as the int tuple OpenCV draws with: clipped to [0, 255], truncated.
+
+    Plain Python on the three values: a crowd scene calls this thousands of times, and a NumPy clip
+    of three values costs four times as much (same result).
+    """
+    r, g, b = colour.tolist()
+    return int(min(max(r, 0.0), 255.0)), int(min(max(g, 0.0), 255.0)), int(min(max(b, 0.0), 255.0))
 
 
 # --------------------------------------------------------------------------------------------- scenes
@@ -236,20 +242,37 @@ def scene_crowd(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     r_top, r_bottom = rng.uniform(2.0, 4.0), rng.uniform(7.0, 14.0)
     y = -r_top
     tones = np.array(SKIN_TONES, dtype=np.float32)
+    # Thousands of people: draw every random number first, in the order random_colour would, convert
+    # all HSV colours in one cvtColor call, then paint the ellipses in the same order (same image as
+    # one random_colour call per person, in 0.7x the time).
+    hsv: list[tuple[float, float, float]] = []
+    shapes: list[tuple] = []  # (centre, axes, start angle, colour: HSV index or RGB tuple, line type)
+
+    def hsv_draw(sat: tuple[float, float], val: tuple[float, float]) -> int:
+        hsv.append((rng.uniform(0, 180), rng.uniform(*sat) * 255, rng.uniform(*val) * 255))
+        return len(hsv) - 1
+
     while y < h + 3 * r_bottom:
         r = r_top + (r_bottom - r_top) * max(y, 0) / h
         x = rng.uniform(-r, r)
         while x < w + r:
             cx, cy, rr = int(x), int(y + rng.uniform(-0.4, 0.4) * r), max(1, int(r * rng.uniform(0.85, 1.15)))
-            body = colour_tuple(random_colour(rng, (0.1, 1.0), (0.1, 0.95)))
-            cv2.ellipse(image, (cx, cy + int(2.6 * rr)), (int(1.6 * rr), int(2.0 * rr)), 0, 0, 360, body, -1)
+            body = hsv_draw((0.1, 1.0), (0.1, 0.95))
+            shapes.append(((cx, cy + int(2.6 * rr)), (int(1.6 * rr), int(2.0 * rr)), 0, body, cv2.LINE_8))
             skin = colour_tuple(tones[int(rng.integers(len(tones)))] * rng.uniform(0.75, 1.05))
-            cv2.ellipse(image, (cx, cy), (rr, int(rr * 1.25)), 0, 0, 360, skin, -1, cv2.LINE_AA)
+            shapes.append(((cx, cy), (rr, int(rr * 1.25)), 0, skin, cv2.LINE_AA))
             if rng.random() < 0.7:
-                hair = colour_tuple(random_colour(rng, (0.2, 0.8), (0.05, 0.45)))
-                cv2.ellipse(image, (cx, cy - rr // 3), (rr, int(rr * 0.9)), 0, 180, 360, hair, -1)
+                hair = hsv_draw((0.2, 0.8), (0.05, 0.45))
+                shapes.append(((cx, cy - rr // 3), (rr, int(rr * 0.9)), 180, hair, cv2.LINE_8))
             x += r * rng.uniform(1.6, 2.4)
         y += r * rng.uniform(1.3, 1.9)
+    # One pixel per row: OpenCV's vectorised path along a row rounds some colours 1 off the
+    # one-pixel conversion random_colour makes, and a column keeps the scene bit-identical.
+    column = np.array(hsv, dtype=np.float32).astype(np.uint8).reshape(-1, 1, 3)
+    rgb = cv2.cvtColor(column, cv2.COLOR_HSV2RGB)[:, 0].tolist() if hsv else []
+    for centre, axes, start, colour, line in shapes:
+        colour = tuple(rgb[colour]) if isinstance(colour, int) else colour
+        cv2.ellipse(image, centre, axes, 0, start, 360, colour, -1, line)
     return image
 
 
