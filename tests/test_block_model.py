@@ -65,6 +65,12 @@ def test_cell_targets_pool_the_mask_to_map_cells():
     binary = cell_targets(mask, (2, 2), "binary", 0.2)
     assert binary[0, 0].tolist() == [[1.0, 0.0], [0.0, 0.0]]
     assert area_ratio(frac, 0.5).tolist() == [0.25]
+    # The data module sends masks as uint8 (255 = corrupted): the same cell targets.
+    mask8 = (mask * 255).to(torch.uint8)
+    for mode, threshold in (("fraction", 0.1), ("binary", 0.2)):
+        assert torch.equal(
+            cell_targets(mask8, (2, 2), mode, threshold), cell_targets(mask, (2, 2), mode, threshold)
+        )
 
 
 def test_best_threshold_separates_and_balanced_accuracy_averages_recalls():

@@ -103,3 +103,15 @@ def test_block_sampler_keeps_runs_together_and_is_reproducible():
     assert list(plain) == list(EpochIndexSampler(12, seed=3, shuffle=True, fresh=True, block=1))
     with pytest.raises(ValueError, match="block"):
         EpochIndexSampler(12, seed=3, block=0)
+
+
+def test_block_batches_carry_the_synth_mask_as_uint8(compose_config):
+    cfg = compose_config("train", [*tiny("block_corruption"), "data.train_size=4", "data.batch_size=4"])
+    dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
+    dataset = dm.dataset("train")
+    for index in range(4):
+        image, mask, label = dataset[index]
+        frame, expected, target = dm.synth.sample("train", index)
+        assert mask.dtype == torch.uint8 and image.dtype == torch.uint8
+        np.testing.assert_array_equal(mask.numpy(), (expected * 255).astype(np.uint8))
+        assert label == dm.classes.index(target.label)

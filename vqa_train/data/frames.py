@@ -12,12 +12,17 @@ from vqa_train.data.base import SynthDataset, SyntheticDataModule, single_defect
 
 
 class SynthFrameDataset(SynthDataset):
-    """``dataset[i]`` -> (image uint8 ``(3, H, W)``, mask float32 ``(H, W)``, class index)."""
+    """``dataset[i]`` -> (image uint8 ``(3, H, W)``, mask uint8 ``(H, W)``, class index).
+
+    The mask travels as uint8, 255 for a corrupted pixel (the module divides by 255): a quarter
+    of the bytes of float32 between the workers, the main process and the GPU.
+    """
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, int]:
         frame, mask, target = self.synth.sample(self.split, int(index))
         image = torch.from_numpy(np.ascontiguousarray(frame.transpose(2, 0, 1)))
-        return image, torch.from_numpy(mask), self.class_index[target.label]
+        mask8 = np.rint(np.clip(mask, 0.0, 1.0) * 255.0).astype(np.uint8)
+        return image, torch.from_numpy(mask8), self.class_index[target.label]
 
 
 class BlockCorruptionDataModule(SyntheticDataModule):

@@ -1,7 +1,7 @@
 """Block-corruption training: a per-cell map loss plus a frame-level loss, two decisions tracked.
 
-A batch is ``(image uint8 (B, 3, H, W), mask float (B, H, W), label long (B,))``. The mask is
-pooled to the map's cells; a cell's target is 1 when at least ``cell_threshold`` of its pixels are
+A batch is ``(image uint8 (B, 3, H, W), mask (B, H, W), label long (B,))``, the mask uint8 with
+255 for a corrupted pixel (or float in [0, 1]). The mask is pooled to the map's cells; a cell's target is 1 when at least ``cell_threshold`` of its pixels are
 corrupted (``cell_target="binary"``, the default: the map then answers "is this cell damaged",
 which is what the area-ratio decision binarises) or the corrupted fraction itself
 (``cell_target="fraction"``).
@@ -35,7 +35,8 @@ CELL_TARGETS = ("binary", "fraction")
 
 def cell_targets(mask: torch.Tensor, size: tuple[int, int], mode: str, threshold: float) -> torch.Tensor:
     """``(B, H, W)`` pixel mask -> ``(B, 1, h, w)`` cell targets (corrupted fraction or its threshold)."""
-    frac = F.adaptive_avg_pool2d(mask.float().unsqueeze(1), size)
+    pixels = mask.float() / 255.0 if mask.dtype == torch.uint8 else mask.float()
+    frac = F.adaptive_avg_pool2d(pixels.unsqueeze(1), size)
     return frac if mode == "fraction" else (frac >= threshold).float()
 
 
