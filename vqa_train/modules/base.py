@@ -28,7 +28,7 @@ class DetectorModule(L.LightningModule):
         self.val_bacc_best = MaxMetric()
         # The last epoch's confusion matrices by stage, read by the ConfusionMatrixImage callback.
         self.last_confusion: dict[str, torch.Tensor] = {}
-        self._outputs: dict[str, list[np.ndarray]] = {}
+        self._outputs: dict[str, list[torch.Tensor]] = {}
 
     def _step(self, batch: Any, stage: str) -> torch.Tensor:
         raise NotImplementedError
@@ -37,14 +37,18 @@ class DetectorModule(L.LightningModule):
         raise NotImplementedError
 
     def _keep(self, stage: str, **values: torch.Tensor) -> None:
-        """Store per-sample values of a batch for the stage's epoch-end metrics."""
+        """Store per-sample values of a batch for the stage's epoch-end metrics.
+
+        They stay on the model's device until :meth:`_collect`: a copy to the host every step
+        would make the CPU wait for each GPU step before it can queue the next.
+        """
         for k, v in values.items():
-            self._outputs.setdefault(f"{stage}/{k}", []).append(v.detach().cpu().numpy())
+            self._outputs.setdefault(f"{stage}/{k}", []).append(v.detach())
 
     def _collect(self, stage: str) -> dict[str, np.ndarray]:
-        """The stage's stored values, concatenated over the epoch, and forgotten."""
+        """The stage's stored values, concatenated over the epoch (one copy to the host), and forgotten."""
         keys = [k for k in self._outputs if k.startswith(f"{stage}/")]
-        return {k.split("/", 1)[1]: np.concatenate(self._outputs.pop(k)) for k in keys}
+        return {k.split("/", 1)[1]: torch.cat(self._outputs.pop(k)).cpu().numpy() for k in keys}
 
     def _track_best(self, stage: str, bacc: float | torch.Tensor, name: str = "bacc") -> None:
         """Log ``val/<name>_best``, the best value of the monitored val metric so far."""
