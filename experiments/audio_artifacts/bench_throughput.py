@@ -1,10 +1,14 @@
 """Is the data pipeline the bottleneck? Synthetic segments/s vs training-step samples/s.
 
     python experiments/audio_artifacts/bench_throughput.py [overrides ...]
+    python experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_bf16_cpu30
 
-Both are measured on this machine with the recipe's config: data generation in one process (what
-one DataLoader worker does), the training step (forward + backward + AdamW) with torch's threads.
-Writes experiments/audio_artifacts/results/throughput.json.
+Both are measured on this machine with the recipe's config (``experiment=audio_artifacts_cpu30``
+unless an override names another): data generation in one process (what one DataLoader worker
+does), the training step (forward + backward + AdamW) with torch's threads, under bf16 autocast
+when the recipe's ``trainer.precision`` is ``bf16-mixed``. Writes
+experiments/audio_artifacts/results/throughput.json (``throughput_<experiment>.json`` for another
+recipe).
 """
 
 from __future__ import annotations
@@ -23,12 +27,18 @@ import vqa_train  # noqa: F401
 from vqa_train.utils.atomic import write_json
 from vqa_train.utils.config import CONF_DIR
 
-OUT = Path(__file__).parent / "results" / "throughput.json"
+RESULTS = Path(__file__).parent / "results"
+DEFAULT_EXPERIMENT = "audio_artifacts_cpu30"
 
 
 def main(overrides: list[str]) -> dict:
+    named = [o.split("=", 1)[1] for o in overrides if o.startswith("experiment=")]
+    experiment = named[-1] if named else DEFAULT_EXPERIMENT
+    if not named:
+        overrides = [f"experiment={experiment}", *overrides]
     with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
-        cfg = compose("train", overrides=["experiment=audio_artifacts_cpu30", *overrides])
+        cfg = compose("train", overrides=overrides)
+    bf16 = str(cfg.trainer.get("precision", "32")).startswith("bf16")
     dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
     module = hydra.utils.instantiate(cfg.model, _convert_="partial")
     ds = dm.dataset("train")
@@ -48,14 +58,19 @@ def main(overrides: list[str]) -> dict:
     for i in range(steps + warmup):
         if i == warmup:
             t0 = time.perf_counter()
-        loss = torch.nn.functional.cross_entropy(module(waves), labels)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            logits = module(waves)
+        loss = torch.nn.functional.cross_entropy(logits.float(), labels)
         opt.zero_grad()
         loss.backward()
         opt.step()
     train_rate = steps * bs / (time.perf_counter() - t0)
 
     result = {
-        "command": "python experiments/audio_artifacts/bench_throughput.py " + " ".join(overrides),
+        "command": "python experiments/audio_artifacts/bench_throughput.py "
+        + " ".join(o for o in overrides if o != f"experiment={DEFAULT_EXPERIMENT}"),
+        "experiment": experiment,
+        "precision": "bf16 autocast" if bf16 else "fp32",
         "machine": {"cpus": torch.get_num_threads(), "processor": platform.processor() or platform.machine()},
         "model": {"arch": cfg.model.net.arch, "width": cfg.model.net.width, "batch_size": bs},
         "data_segments_per_s_one_process": round(data_rate, 1),
@@ -63,7 +78,8 @@ def main(overrides: list[str]) -> dict:
         "ratio_data_over_train": round(data_rate / train_rate, 2),
         "target_ratio": 2.0,
     }
-    write_json(OUT, result)
+    name = "throughput.json" if experiment == DEFAULT_EXPERIMENT else f"throughput_{experiment}.json"
+    write_json(RESULTS / name, result)
     print(json.dumps(result, indent=2))
     return result
 

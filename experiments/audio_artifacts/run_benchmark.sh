@@ -3,7 +3,7 @@
 # train the CPU recipe, evaluate it (with the DSP baseline), export it, and time data and inference.
 #   bash experiments/audio_artifacts/run_benchmark.sh            # everything
 #   ONLY=top bash experiments/audio_artifacts/run_benchmark.sh   # only the top-band recipe (or ONLY=e12,
-#                                                                 # e12_seed7, clicks, clicks_seed7, hiss3)
+#                                                                 # e12_seed7, clicks, clicks_seed7, hiss3, bf16)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -120,4 +120,15 @@ for report in clicks clicks_seed7; do
 done
 "$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/hiss3_eval_simulated_test.json" --experiment audio_artifacts_hiss3_e12_cpu30
 "$PY" experiments/audio_artifacts/click_probe.py "$RESULTS/clicks_eval_simulated_test.json" --experiment audio_artifacts_clicks_e12_cpu30
+fi
+
+# bf16 on the CPU (README "bf16 on the CPU"): the clicks recipe with bf16 autocast and its epoch count
+# fitted to 28 minutes by callbacks.fit_to_time. ONLY=bf16 runs this part.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = bf16 ]; then
+EVAL_DATA=
+recipe bf16 audio_artifacts_bf16_cpu30
+grep -h "fit_to_time:" "$RUN/bf16_train/train.log" | tee "$RESULTS/bf16_fit_to_time.txt" || true
+for experiment in audio_artifacts_clicks_e12_cpu30 audio_artifacts_bf16_cpu30; do
+  "$PY" experiments/audio_artifacts/bench_throughput.py "experiment=$experiment"
+done
 fi
