@@ -18,11 +18,10 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from errors_by_source import report_parser, test_synth
+from errors_by_source import run, save_beside, test_synth
 
 from synth.core import sample_rng
 from vqa_train.metrics import balanced_accuracy
-from vqa_train.utils.atomic import write_json
 
 LOOK_ALIKES = ("cymbals", "drums", "drone", "bass", "wind", "rain", "traffic")
 
@@ -60,15 +59,16 @@ def main(report_path: str, experiment: str) -> dict:
             {"content": group, "segments": len(y), "errors": errors, "balanced_accuracy": round(bacc, 4)}
         )
         print(f"{group:28} {len(y):8d} {errors:7d} {bacc:18.4f}")
-    result = {
-        "command": f"python experiments/audio_artifacts/bacc_by_kind.py {report_path} --experiment {experiment}",
-        "look_alike_layers": list(LOOK_ALIKES),
-        "rows": rows,
-    }
-    write_json(Path(report_path).with_suffix(".bacc_by_kind.json"), result)
-    return result
+    return save_beside(
+        report_path,
+        "bacc_by_kind",
+        experiment,
+        {
+            "look_alike_layers": list(LOOK_ALIKES),
+            "rows": rows,
+        },
+    )
 
 
 if __name__ == "__main__":
-    a = report_parser(__doc__).parse_args()
-    main(a.report, a.experiment)
+    run(main, __doc__)

@@ -21,9 +21,7 @@ from pathlib import Path
 import numpy as np
 import scipy.linalg
 import scipy.signal
-from errors_by_source import defect_segments, report_parser, test_synth
-
-from vqa_train.utils.atomic import write_json
+from errors_by_source import defect_segments, run, save_beside, test_synth
 
 BLOCK = 32  # 1 ms at 32 kHz
 ORDER = 16
@@ -92,14 +90,15 @@ def main(report_path: str, experiment: str) -> dict:
             "lpc_residual_db_q10_q50_q90": np.percentile(v[:, 1], [10, 50, 90]).round(1).tolist(),
         }
         print(f"{name:32} {rows[name]}")
-    result = {
-        "command": f"python experiments/audio_artifacts/click_probe.py {report_path} --experiment {experiment}",
-        **rows,
-    }
-    write_json(Path(report_path).with_suffix(".click_probe.json"), result)
-    return result
+    return save_beside(
+        report_path,
+        "click_probe",
+        experiment,
+        {
+            **rows,
+        },
+    )
 
 
 if __name__ == "__main__":
-    a = report_parser(__doc__).parse_args()
-    main(a.report, a.experiment)
+    run(main, __doc__)

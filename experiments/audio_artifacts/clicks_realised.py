@@ -19,9 +19,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from errors_by_source import defect_segments, report_parser, test_synth
-
-from vqa_train.utils.atomic import write_json
+from errors_by_source import defect_segments, run, save_beside, test_synth
 
 LOCAL_HALF_S = 0.005
 
@@ -73,14 +71,15 @@ def main(report_path: str, experiment: str) -> dict:
             else None,
         }
         print(f"{name:7} {rows[name]}")
-    result = {
-        "command": f"python experiments/audio_artifacts/clicks_realised.py {report_path} --experiment {experiment}",
-        **rows,
-    }
-    write_json(Path(report_path).with_suffix(".clicks_realised.json"), result)
-    return result
+    return save_beside(
+        report_path,
+        "clicks_realised",
+        experiment,
+        {
+            **rows,
+        },
+    )
 
 
 if __name__ == "__main__":
-    a = report_parser(__doc__).parse_args()
-    main(a.report, a.experiment)
+    run(main, __doc__)

@@ -80,6 +80,22 @@ def main(report_path: str, experiment: str, predicted: str, clean: str = "none")
     return result
 
 
+def save_beside(report_path: str, script: str, experiment: str, fields: dict) -> dict:
+    """Write ``fields`` with the command that made them to ``<report>.<script>.json``; return them."""
+    result = {
+        "command": f"python experiments/audio_artifacts/{script}.py {report_path} --experiment {experiment}",
+        **fields,
+    }
+    write_json(Path(report_path).with_suffix(f".{script}.json"), result)
+    return result
+
+
+def run(main, doc: str) -> None:
+    """Command line of a script that re-reads an eval report: ``main(report, experiment)``."""
+    a = report_parser(doc).parse_args()
+    main(a.report, a.experiment)
+
+
 def report_parser(doc: str) -> argparse.ArgumentParser:
     """The arguments of the scripts that re-read an eval report: the report and its experiment."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])

@@ -19,10 +19,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-from errors_by_source import defect_segments, report_parser, test_synth
+from errors_by_source import defect_segments, run, save_beside, test_synth
 
 from synth.audio.functional import HISS_BANDS_HZ, band_powers
-from vqa_train.utils.atomic import write_json
 
 BIN_EDGES_DB = (0.0, 1.0, 2.0, 3.0, 4.5, 6.0, 10.0, 20.0)
 
@@ -78,21 +77,22 @@ def main(report_path: str, experiment: str) -> dict:
         rate = f"{k / len(group):6.1%}" if group else "     -"
         print(f"{label:14} {len(group):8d} {rows[-1]['raised_to_margin']:7d} {k:7d} {rate}")
     values = np.array([r["exposure_db"] for r in items])
-    result = {
-        "command": f"python experiments/audio_artifacts/hiss_exposure.py {report_path} --experiment {experiment}",
-        "hiss_segments": len(items),
-        "missed": sum(r["missed_as"] is not None for r in items),
-        "raised_to_margin": sum(r["raised"] for r in items),
-        "exposure_db_q10_q50_q90": [round(float(q), 1) for q in np.quantile(values, [0.1, 0.5, 0.9])]
-        if len(items)
-        else None,
-        "rows": rows,
-        "missed_segments": [r for r in items if r["missed_as"] is not None],
-    }
-    write_json(Path(report_path).with_suffix(".hiss_exposure.json"), result)
-    return result
+    return save_beside(
+        report_path,
+        "hiss_exposure",
+        experiment,
+        {
+            "hiss_segments": len(items),
+            "missed": sum(r["missed_as"] is not None for r in items),
+            "raised_to_margin": sum(r["raised"] for r in items),
+            "exposure_db_q10_q50_q90": [round(float(q), 1) for q in np.quantile(values, [0.1, 0.5, 0.9])]
+            if len(items)
+            else None,
+            "rows": rows,
+            "missed_segments": [r for r in items if r["missed_as"] is not None],
+        },
+    )
 
 
 if __name__ == "__main__":
-    a = report_parser(__doc__).parse_args()
-    main(a.report, a.experiment)
+    run(main, __doc__)

@@ -20,10 +20,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-from errors_by_source import report_parser, test_synth
+from errors_by_source import run, save_beside, test_synth
 from sklearn.metrics import roc_auc_score
-
-from vqa_train.utils.atomic import write_json
 
 BANDS_HZ = ((1000, 2000), (2000, 4000), (4000, 8000), (8000, 11000), (11000, 14000), (14000, 16000))
 NOISE_BEDS = frozenset({"rain", "wind", "traffic", "cymbals"})
@@ -86,17 +84,18 @@ def main(report_path: str, experiment: str, clean: str = "none", hiss: str = "hi
         auc = float(roc_auc_score(y, np.r_[negatives[:, j], positives[:, j]]))
         rows.append({"quantity": name, "median_db": medians, "roc_auc_hiss_vs_clean_called_hiss": auc})
         print(f"{name:24} " + " ".join(f"{m:20.1f}" for m in medians.values()) + f" {auc:8.3f}")
-    result = {
-        "command": f"python experiments/audio_artifacts/hiss_top_band.py {report_path} --experiment {experiment}",
-        "segments": {g: len(a) for g, a in arrays.items()},
-        "frame_samples": FRAME,
-        "floor_percentile": FLOOR_PERCENTILE,
-        "rows": rows,
-    }
-    write_json(Path(report_path).with_suffix(".hiss_top_band.json"), result)
-    return result
+    return save_beside(
+        report_path,
+        "hiss_top_band",
+        experiment,
+        {
+            "segments": {g: len(a) for g, a in arrays.items()},
+            "frame_samples": FRAME,
+            "floor_percentile": FLOOR_PERCENTILE,
+            "rows": rows,
+        },
+    )
 
 
 if __name__ == "__main__":
-    a = report_parser(__doc__).parse_args()
-    main(a.report, a.experiment)
+    run(main, __doc__)
