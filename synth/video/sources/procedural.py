@@ -63,10 +63,15 @@ def random_colour(
     rng: np.random.Generator, sat: tuple[float, float] = (0.2, 0.9), val: tuple[float, float] = (0.2, 1.0)
 ) -> np.ndarray:
     """A float RGB colour in [0, 255] from a random hue and the given saturation and value ranges."""
-    hsv = np.array(
-        [[[rng.uniform(0, 180), rng.uniform(*sat) * 255, rng.uniform(*val) * 255]]], dtype=np.float32
-    )
+    hsv = np.array([[random_hsv(rng, sat, val)]], dtype=np.float32)
     return cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB)[0, 0].astype(np.float32)
+
+
+def random_hsv(
+    rng: np.random.Generator, sat: tuple[float, float], val: tuple[float, float]
+) -> tuple[float, float, float]:
+    """The draws behind :func:`random_colour`: OpenCV's 8-bit HSV (hue 0-180), not yet rounded."""
+    return rng.uniform(0, 180), rng.uniform(*sat) * 255, rng.uniform(*val) * 255
 
 
 def palette_lut(rng: np.random.Generator, count: int, sat=(0.15, 0.8), val=(0.1, 1.0)) -> np.ndarray:
@@ -249,7 +254,7 @@ def scene_crowd(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     shapes: list[tuple] = []  # (centre, axes, start angle, colour: HSV index or RGB tuple, line type)
 
     def hsv_draw(sat: tuple[float, float], val: tuple[float, float]) -> int:
-        hsv.append((rng.uniform(0, 180), rng.uniform(*sat) * 255, rng.uniform(*val) * 255))
+        hsv.append(random_hsv(rng, sat, val))
         return len(hsv) - 1
 
     while y < h + 3 * r_bottom:
