@@ -162,6 +162,9 @@ def test_clicks_defect_targets_follow_moved_clicks() -> None:
     for start, end in target.segments:
         inside[start:end] = True
         assert _realised_db(loud, out, start, end) >= 3.0 - 1e-6
+        # the public measure (experiments/audio_artifacts/clicks_realised.py) is the same quantity
+        level = functional.click_level_db(loud, out, start, end - start, SR)
+        assert level == pytest.approx(_realised_db(loud, out, start, end), abs=1e-6)
     assert inside[np.flatnonzero(np.any(out != loud, axis=0))].all()
     starts = [s for s, _ in target.segments]
     assert starts == sorted(starts) and all(

@@ -21,18 +21,7 @@ from pathlib import Path
 import numpy as np
 from errors_by_source import defect_segments, run, save_beside, test_synth
 
-LOCAL_HALF_S = 0.005
-
-
-def realised_db(clean: np.ndarray, out: np.ndarray, start: int, end: int, sample_rate: int) -> float:
-    """Energy a click changed over the clean energy of the 10 ms around it (dB)."""
-    half = int(LOCAL_HALF_S * sample_rate)
-    c, o = clean.astype(np.float64), out.astype(np.float64)
-    center = start + (end - start) // 2
-    lo, hi = max(center - half, 0), min(center + half, c.shape[1])
-    local = np.sum(np.mean(c[:, lo:hi] ** 2, axis=0)) * 2 * half / max(hi - lo, 1)
-    change = np.mean(np.sum((o[:, start:end] - c[:, start:end]) ** 2, axis=1))
-    return float(10 * np.log10(max(change, 1e-30) / max(local, 1e-20)))
+from synth.audio.functional import click_level_db
 
 
 def main(report_path: str, experiment: str) -> dict:
@@ -41,7 +30,7 @@ def main(report_path: str, experiment: str) -> dict:
     synth, test_size = test_synth(experiment)
     groups: dict[str, list[dict]] = {"missed": [], "found": []}
     for index, clean, info, out, target in defect_segments(synth, test_size, "clicks"):
-        levels = [realised_db(clean, out, s, e, synth.sample_rate) for s, e in target.segments]
+        levels = [click_level_db(clean, out, s, e - s, synth.sample_rate) for s, e in target.segments]
         groups["missed" if index in missed else "found"].append(
             {
                 "index": index,

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from errors_by_source import defect_segments, run, save_beside, test_synth
 
-from synth.audio.functional import HISS_BANDS_HZ, band_powers
+from synth.audio.functional import HISS_BANDS_HZ, band_powers, usable_bands
 
 BIN_EDGES_DB = (0.0, 1.0, 2.0, 3.0, 4.5, 6.0, 10.0, 20.0)
 
@@ -29,7 +29,7 @@ BIN_EDGES_DB = (0.0, 1.0, 2.0, 3.0, 4.5, 6.0, 10.0, 20.0)
 def exposure_db(clean: np.ndarray, out: np.ndarray, rescale_db: float, sample_rate: int) -> float:
     """Added noise over clean content in the octave band where the noise stands highest (dB)."""
     added = out.astype(np.float64) * 10.0 ** (-rescale_db / 20.0) - clean.astype(np.float64)
-    bands = [(lo, min(hi, sample_rate / 2)) for lo, hi in HISS_BANDS_HZ if lo < 0.45 * sample_rate]
+    bands = usable_bands(HISS_BANDS_HZ, sample_rate)
     ratio = band_powers(added, sample_rate, bands) / np.maximum(band_powers(clean, sample_rate, bands), 1e-30)
     return float(10.0 * np.log10(np.max(ratio)))
 

@@ -52,6 +52,11 @@ def band_powers(audio: np.ndarray, sample_rate: int, bands: Sequence[tuple[float
     return (cumulative[edges[:, 1]] - cumulative[edges[:, 0]]) / (n * n)
 
 
+def usable_bands(bands: Sequence[tuple[float, float]], sample_rate: int) -> list[tuple[float, float]]:
+    """The ``bands`` that start below 0.45 x the sample rate, their tops cut at Nyquist."""
+    return [(lo, min(hi, sample_rate / 2)) for lo, hi in bands if lo < 0.45 * sample_rate]
+
+
 def critical_halfwidth(freq_hz: float) -> float:
     """Half the critical bandwidth of hearing at ``freq_hz``: ~100 Hz wide below 500 Hz, 20 % above."""
     return max(50.0, 0.1 * freq_hz)
@@ -202,6 +207,18 @@ def add_clicks(
         peaks.append(float(amp[0]))
         placed.append(start)
     return out, peaks, placed, quiet
+
+
+def click_level_db(clean: np.ndarray, out: np.ndarray, start: int, width: int, sample_rate: int) -> float:
+    """Realised level of the click at ``[start, start + width)``: the energy of what it changed over
+    the clean energy of the ``LOCAL_WINDOW_S`` around it, in dB (what ``min_level_db`` bounds)."""
+    c, o = clean.astype(np.float64), out.astype(np.float64)
+    n = c.shape[1]
+    cumulative = np.concatenate([[0.0], np.cumsum(np.mean(c**2, axis=0))])
+    half = max(int(round(LOCAL_WINDOW_S * sample_rate / 2)), 1)
+    local = float(_local_energy(cumulative, np.array([start]), width, half, n)[0])
+    change = np.mean(np.sum((o[:, start : start + width] - c[:, start : start + width]) ** 2, axis=1))
+    return float(10 * np.log10(max(change, 1e-30) / max(local, 1e-20)))
 
 
 def _local_energy(cumulative: np.ndarray, starts: np.ndarray, width: int, half: int, n: int) -> np.ndarray:
@@ -454,7 +471,7 @@ def add_hiss(
     noise = coloured_noise(channels, n, sample_rate, slope_db_per_octave, noise_seed)
     signal = rms(audio)
     target = max(signal * db_to_gain(-snr_db), db_to_gain(floor_dbfs))
-    bands = [(lo, min(hi, sample_rate / 2)) for lo, hi in HISS_BANDS_HZ if lo < 0.45 * sample_rate]
+    bands = usable_bands(HISS_BANDS_HZ, sample_rate)
     if bands and n >= sample_rate // 10:
         gain = exposure_gain(
             band_powers(audio, sample_rate, bands), band_powers(noise, sample_rate, bands), margin_db
@@ -545,7 +562,7 @@ def distortion_exposure_db(clean: np.ndarray, distorted: np.ndarray, sample_rate
     if xx <= 0.0:
         return 0.0
     a = float(np.sum(x * y)) / xx
-    bands = [(lo, min(hi, sample_rate / 2)) for lo, hi in OCTAVE_BANDS_HZ if lo < 0.45 * sample_rate]
+    bands = usable_bands(OCTAVE_BANDS_HZ, sample_rate)
     residual = band_powers(y - a * x, sample_rate, bands)
     reference = band_powers(a * x, sample_rate, bands)
     rise = 10 * np.log10(1.0 + residual / np.maximum(reference, 1e-30))
