@@ -128,3 +128,20 @@ def test_a_resumed_run_keeps_the_fitted_count():
 def test_bad_settings_name_the_key(kwargs, key):
     with pytest.raises(ValueError, match=f"fit_to_time.{key}"):
         FitEpochsToTime(**kwargs)
+
+
+def test_an_open_ended_run_is_refused_before_it_trains():
+    trainer = L.Trainer(
+        max_epochs=-1,
+        max_steps=8,
+        callbacks=[FitEpochsToTime(budget_s=60.0)],
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+    )
+    module = _Tiny()
+    with pytest.raises(ValueError, match="max_epochs_cap"):
+        trainer.fit(module)
+    assert module.lrs == []  # not one step was spent

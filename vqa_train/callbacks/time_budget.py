@@ -71,19 +71,23 @@ class FitEpochsToTime(L.Callback):
 
     def on_train_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
         self._t0 = monotonic()
+        if self.budget_s is not None and self._cap(trainer) is None:  # before an epoch is spent
+            raise ValueError(
+                "callbacks.fit_to_time needs trainer.max_epochs or callbacks.fit_to_time.max_epochs_cap"
+            )
         if self.fitted_epochs is not None:  # resumed: keep the count chosen before
             trainer.fit_loop.max_epochs = self.fitted_epochs
+
+    def _cap(self, trainer: L.Trainer) -> int | None:
+        cap = self.max_epochs_cap or trainer.max_epochs
+        return None if cap is None or cap < 0 else int(cap)
 
     def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
         if self.budget_s is None or self.fitted_epochs is not None or trainer.current_epoch != 0:
             return
         self.epoch0_s = monotonic() - self._t0
-        cap = self.max_epochs_cap or trainer.max_epochs
-        if cap is None or cap < 0:
-            raise ValueError(
-                "callbacks.fit_to_time needs trainer.max_epochs or callbacks.fit_to_time.max_epochs_cap"
-            )
-        epochs = max(1, min(int(cap), math.floor(self.budget_s * self.safety / max(self.epoch0_s, 1e-6))))
+        cap = self._cap(trainer)
+        epochs = max(1, min(cap, math.floor(self.budget_s * self.safety / max(self.epoch0_s, 1e-6))))
         self.fitted_epochs = epochs
         trainer.fit_loop.max_epochs = epochs
         steps = trainer.num_training_batches * epochs // max(trainer.accumulate_grad_batches, 1)
