@@ -188,7 +188,6 @@ def test_cues_experiment_composes_with_cues_on(compose_config):
     base = compose_config("train", ["experiment=audio_artifacts_cpu30"])
     cfg = compose_config("train", ["experiment=audio_artifacts_cues_cpu30"])
     assert cfg.model.net.cues is True and base.model.net.cues is False
-    assert compose_config("train", []).model.net.cues is False
     assert "cues" in cfg.tags
     for key in ("seed", "trainer", "detector", "model.optimizer", "model.scheduler"):
         assert OmegaConf.select(cfg, key) == OmegaConf.select(base, key), key  # the frozen CPU recipe
@@ -224,3 +223,18 @@ def test_16k_variants_change_one_key_of_the_frozen_16k_recipe(
     OmegaConf.update(cfg, key, base_value)
     cfg.tags = base.tags
     assert cfg == base  # the frozen 16 kHz recipe, nothing else changed
+
+
+def test_default_recipe_is_the_clicks_recipe_held_to_the_30_minute_budget(compose_config):
+    """`python train.py` (what `make train` runs) trains the best measured CPU recipe, time-boxed."""
+    default = compose_config("train", [])
+    recipe = compose_config("train", ["experiment=audio_artifacts_clicks_e12_cpu30"])
+    assert default.model.net.cues is True and default.model.net.f_max == 16000.0
+    budget = default.callbacks.fit_to_time
+    assert 0 < budget.budget_s < 30 * 60 and budget.max_epochs_cap is None  # only ever shortens
+    assert recipe.callbacks.fit_to_time.budget_s is None  # the frozen recipe keeps its 12 epochs
+    for key in ("seed", "data", "defect", "model", "trainer", "detector"):
+        assert OmegaConf.select(default, key) == OmegaConf.select(recipe, key), key
+    old = compose_config("train", ["experiment=audio_artifacts_cpu30"])  # frozen before the change
+    assert old.model.net.cues is False and old.model.net.f_max == 14000.0
+    assert old.callbacks.fit_to_time.budget_s is None and old.trainer.max_epochs == 8
