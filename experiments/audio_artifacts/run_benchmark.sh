@@ -4,7 +4,7 @@
 #   bash experiments/audio_artifacts/run_benchmark.sh            # everything
 #   ONLY=top bash experiments/audio_artifacts/run_benchmark.sh   # only the top-band recipe (or ONLY=e12,
 #                                                                 # e12_seed7, clicks, clicks_seed7, hiss3, bf16,
-#                                                                 # default)
+#                                                                 # default, lr)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -144,4 +144,27 @@ grep -h "fit_to_time:" "$RUN/default_train/train.log" | tee "$RESULTS/default_fi
 # the defaults draw the clicks recipe's data (same seed, defects and test split)
 "$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/default_eval_simulated_test.json" \
   --experiment audio_artifacts_clicks_e12_cpu30
+fi
+
+# Learning-rate probe (README "Is the learning rate right?"): the clicks recipe cut to 4 epochs, at three
+# peak learning rates, as one Hydra multirun; the val curves go to $RESULTS/lr_probe.json.
+# ONLY=lr runs this part.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = lr ]; then
+rm -rf "$RUN/lr_probe"
+"$PY" train.py -m experiment=audio_artifacts_clicks_e12_cpu30 trainer.max_epochs=4 test=false \
+  model.optimizer.lr=1e-3,2e-3,4e-3 "hydra.sweep.dir=$RUN/lr_probe"
+"$PY" - "$RUN/lr_probe" "$RESULTS/lr_probe.json" <<'PY'
+import json, sys
+from pathlib import Path
+from omegaconf import OmegaConf
+from vqa_train.utils.atomic import write_json
+rows = []
+for job in sorted(Path(sys.argv[1]).glob("[0-9]*")):
+    cfg = OmegaConf.load(job / ".hydra/config.yaml")
+    curve = json.loads((job / "learning_curve.json").read_text())
+    rows.append({"lr": cfg.model.optimizer.lr, "val_bacc": [round(e["val/bacc"], 4) for e in curve],
+                 "elapsed_s": round(curve[-1]["elapsed_s"], 1)})
+    print(rows[-1])
+write_json(Path(sys.argv[2]), {"command": "ONLY=lr bash experiments/audio_artifacts/run_benchmark.sh", "runs": rows})
+PY
 fi
