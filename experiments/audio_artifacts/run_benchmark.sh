@@ -4,7 +4,7 @@
 #   bash experiments/audio_artifacts/run_benchmark.sh            # everything
 #   ONLY=top bash experiments/audio_artifacts/run_benchmark.sh   # only the top-band recipe (or ONLY=e12,
 #                                                                 # e12_seed7, clicks, clicks_seed7, hiss3, bf16,
-#                                                                 # default, lr)
+#                                                                 # default, lr, dropout, dropout0)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -146,14 +146,14 @@ grep -h "fit_to_time:" "$RUN/default_train/train.log" | tee "$RESULTS/default_fi
   --experiment audio_artifacts_clicks_e12_cpu30
 fi
 
-# Learning-rate probe (README "Is the learning rate right?"): the clicks recipe cut to 4 epochs, at three
-# peak learning rates, as one Hydra multirun; the val curves go to $RESULTS/lr_probe.json.
-# ONLY=lr runs this part.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = lr ]; then
-rm -rf "$RUN/lr_probe"
-"$PY" train.py -m experiment=audio_artifacts_clicks_e12_cpu30 trainer.max_epochs=4 test=false \
-  model.optimizer.lr=1e-3,2e-3,4e-3 "hydra.sweep.dir=$RUN/lr_probe"
-"$PY" - "$RUN/lr_probe" "$RESULTS/lr_probe.json" <<'PY'
+# probe NAME KEY VALUES: the clicks recipe cut to 4 epochs, one run per value of KEY (a Hydra multirun);
+# the val curves go to $RESULTS/NAME.json.
+probe() {
+  local name=$1 key=$2 values=$3
+  rm -rf "$RUN/$name"
+  "$PY" train.py -m experiment=audio_artifacts_clicks_e12_cpu30 trainer.max_epochs=4 test=false \
+    "$key=$values" "hydra.sweep.dir=$RUN/$name"
+  "$PY" - "$RUN/$name" "$RESULTS/$name.json" "$key" "ONLY=${ONLY:-} bash experiments/audio_artifacts/run_benchmark.sh" <<'PY'
 import json, sys
 from pathlib import Path
 from omegaconf import OmegaConf
@@ -162,9 +162,29 @@ rows = []
 for job in sorted(Path(sys.argv[1]).glob("[0-9]*")):
     cfg = OmegaConf.load(job / ".hydra/config.yaml")
     curve = json.loads((job / "learning_curve.json").read_text())
-    rows.append({"lr": cfg.model.optimizer.lr, "val_bacc": [round(e["val/bacc"], 4) for e in curve],
+    rows.append({sys.argv[3]: OmegaConf.select(cfg, sys.argv[3]), "val_bacc": [round(e["val/bacc"], 4) for e in curve],
                  "elapsed_s": round(curve[-1]["elapsed_s"], 1)})
     print(rows[-1])
-write_json(Path(sys.argv[2]), {"command": "ONLY=lr bash experiments/audio_artifacts/run_benchmark.sh", "runs": rows})
+write_json(Path(sys.argv[2]), {"command": sys.argv[4], "runs": rows})
 PY
+}
+
+# Learning-rate probe (README "Is the learning rate right?"): three peak learning rates. ONLY=lr runs it.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = lr ]; then
+probe lr_probe model.optimizer.lr 1e-3,2e-3,4e-3
+fi
+
+# Dropout probe (README "Dropout on data that never repeats"): the recipe without dropout. ONLY=dropout
+# runs it (compare with the 2e-3 row of lr_probe.json, the same recipe with dropout 0.2).
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = dropout ]; then
+probe dropout_probe model.net.dropout 0.0
+fi
+
+# The clicks recipe without dropout, full length (README "Dropout on data that never repeats").
+# ONLY=dropout0 runs this part.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = dropout0 ]; then
+EVAL_DATA=
+recipe dropout0 audio_artifacts_dropout0_cpu30
+"$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/dropout0_eval_simulated_test.json" \
+  --experiment audio_artifacts_dropout0_cpu30
 fi
