@@ -146,14 +146,14 @@ grep -h "fit_to_time:" "$RUN/default_train/train.log" | tee "$RESULTS/default_fi
   --experiment audio_artifacts_clicks_e12_cpu30
 fi
 
-# probe NAME KEY VALUES: the clicks recipe cut to 4 epochs, one run per value of KEY (a Hydra multirun);
-# the val curves go to $RESULTS/NAME.json.
+# probe PART NAME KEY VALUES: the clicks recipe cut to 4 epochs, one run per value of KEY (a Hydra
+# multirun); the val curves go to $RESULTS/NAME.json, with the command that reruns them (ONLY=PART).
 probe() {
-  local name=$1 key=$2 values=$3
+  local part=$1 name=$2 key=$3 values=$4
   rm -rf "$RUN/$name"
   "$PY" train.py -m experiment=audio_artifacts_clicks_e12_cpu30 trainer.max_epochs=4 test=false \
     "$key=$values" "hydra.sweep.dir=$RUN/$name"
-  "$PY" - "$RUN/$name" "$RESULTS/$name.json" "$key" "ONLY=${ONLY:-} bash experiments/audio_artifacts/run_benchmark.sh" <<'PY'
+  "$PY" - "$RUN/$name" "$RESULTS/$name.json" "$key" "ONLY=$part bash experiments/audio_artifacts/run_benchmark.sh" <<'PY'
 import json, sys
 from pathlib import Path
 from omegaconf import OmegaConf
@@ -171,13 +171,13 @@ PY
 
 # Learning-rate probe (README "Is the learning rate right?"): three peak learning rates. ONLY=lr runs it.
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = lr ]; then
-probe lr_probe model.optimizer.lr 1e-3,2e-3,4e-3
+probe lr lr_probe model.optimizer.lr 1e-3,2e-3,4e-3
 fi
 
 # Dropout probe (README "Dropout on data that never repeats"): the recipe without dropout. ONLY=dropout
 # runs it (compare with the 2e-3 row of lr_probe.json, the same recipe with dropout 0.2).
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = dropout ]; then
-probe dropout_probe model.net.dropout 0.0
+probe dropout dropout_probe model.net.dropout 0.0
 fi
 
 # The clicks recipe without dropout, full length (README "Dropout on data that never repeats").
