@@ -4,7 +4,7 @@
 #   bash experiments/audio_artifacts/run_benchmark.sh            # everything
 #   ONLY=top bash experiments/audio_artifacts/run_benchmark.sh   # only the top-band recipe (or ONLY=e12,
 #                                                                 # e12_seed7, clicks, clicks_seed7, hiss3, bf16,
-#                                                                 # default, lr, dropout, dropout0)
+#                                                                 # default, lr, dropout, dropout0, dropout0_seed7)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -187,4 +187,10 @@ EVAL_DATA=
 recipe dropout0 audio_artifacts_dropout0_cpu30
 "$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/dropout0_eval_simulated_test.json" \
   --experiment audio_artifacts_dropout0_cpu30
+fi
+
+# The same with the second seed of the earlier recipes. ONLY=dropout0_seed7 runs this part.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = dropout0_seed7 ]; then
+EVAL_DATA=
+recipe dropout0_seed7 audio_artifacts_dropout0_cpu30 seed=7
 fi
