@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+import onnxruntime as ort
 import pytest
 import torch
 import torchaudio
 
+from vqa_train.deploy.export import EXPORT_SPECS, parity, to_onnx
 from vqa_train.models.logmel import LogMel
 from vqa_train.models.pann import PannClassifier, load_pann_weights
 
@@ -61,3 +64,30 @@ def test_pretrained_mismatch_and_missing_file_are_clear(tmp_path):
     torch.save({"model": {"something.weight": torch.zeros(3)}}, other)
     with pytest.raises(ValueError, match="no tensor matches"):
         load_pann_weights(PannClassifier(5, width=4), other)
+
+
+def test_freq_bands_keep_where_in_frequency_and_export(tmp_path):
+    plain = PannClassifier(5, width=4)
+    banded = PannClassifier(5, width=4, freq_bands=4).eval()
+    assert banded.fc1.in_features == 4 * plain.fc1.in_features
+    # a feature that fires only in the top mel rows and one that fires only in the bottom rows:
+    # the PANN mean cannot tell them apart, the bands can
+    top, bottom = torch.zeros(2, 32, 6, 4), torch.zeros(2, 32, 6, 4)
+    top[..., 3], bottom[..., 0] = 1.0, 1.0
+    assert torch.equal(plain.pool_mel(top), plain.pool_mel(bottom))
+    assert banded.pool_mel(top).shape == (2, 32 * 4, 6)
+    assert not torch.equal(banded.pool_mel(top), banded.pool_mel(bottom))
+    for n in (16000, 32000, 48123):
+        assert banded(torch.randn(2, n) * 0.1).shape == (2, 5)
+    with pytest.raises(ValueError, match="freq_bands must divide the last block's 4 mel rows"):
+        PannClassifier(5, freq_bands=3)
+    info = {"detector": {"segment_s": 1.0, "sample_rate": 32000}, "model": {"net": {}}}
+    spec = EXPORT_SPECS["audio_segment_classifier"](banded, info)
+    path = tmp_path / "banded.onnx"
+    to_onnx(spec, path, opset=18)
+    assert parity(spec, path) < 1e-4
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, (1, 40000)).astype(np.float32)
+    with torch.no_grad():
+        ref = spec.model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(sess.run(None, {"waveform": x})[0], ref, atol=1e-4)

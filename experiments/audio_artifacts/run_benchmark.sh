@@ -4,7 +4,8 @@
 #   bash experiments/audio_artifacts/run_benchmark.sh            # everything
 #   ONLY=top bash experiments/audio_artifacts/run_benchmark.sh   # only the top-band recipe (or ONLY=e12,
 #                                                                 # e12_seed7, clicks, clicks_seed7, hiss3, bf16,
-#                                                                 # default, lr, dropout, dropout0, dropout0_seed7)
+#                                                                 # default, lr, dropout, dropout0, dropout0_seed7,
+#                                                                 # fill, freq_bands, bands4, bands4_seed7)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -146,13 +147,15 @@ grep -h "fit_to_time:" "$RUN/default_train/train.log" | tee "$RESULTS/default_fi
   --experiment audio_artifacts_clicks_e12_cpu30
 fi
 
-# probe PART NAME KEY VALUES: the clicks recipe cut to 4 epochs, one run per value of KEY (a Hydra
-# multirun); the val curves go to $RESULTS/NAME.json, with the command that reruns them (ONLY=PART).
+# probe PART NAME KEY VALUES [OVERRIDES...]: the clicks recipe (plus OVERRIDES) cut to 4 epochs, one
+# run per value of KEY (a Hydra multirun); the val curves go to $RESULTS/NAME.json, with the command
+# that reruns them (ONLY=PART).
 probe() {
   local part=$1 name=$2 key=$3 values=$4
+  shift 4
   rm -rf "$RUN/$name"
   "$PY" train.py -m experiment=audio_artifacts_clicks_e12_cpu30 trainer.max_epochs=4 test=false \
-    "$key=$values" "hydra.sweep.dir=$RUN/$name"
+    "$@" "$key=$values" "hydra.sweep.dir=$RUN/$name"
   "$PY" - "$RUN/$name" "$RESULTS/$name.json" "$key" "ONLY=$part bash experiments/audio_artifacts/run_benchmark.sh" <<'PY'
 import json, sys
 from pathlib import Path
@@ -193,4 +196,34 @@ fi
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = dropout0_seed7 ]; then
 EVAL_DATA=
 recipe dropout0_seed7 audio_artifacts_dropout0_cpu30 seed=7
+fi
+
+# The dropout-free recipe given the whole 28 minutes on this machine (README "The whole budget on a
+# faster machine"): callbacks.fit_to_time picks the epoch count. ONLY=fill runs this part.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = fill ]; then
+EVAL_DATA=
+recipe fill audio_artifacts_fill_cpu30
+grep -h "fit_to_time:" "$RUN/fill_train/train.log" | tee "$RESULTS/fill_fit_to_time.txt" || true
+"$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_fill_cpu30
+"$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/fill_eval_simulated_test.json" \
+  --experiment audio_artifacts_fill_cpu30
+fi
+
+# Frequency bands probe (README "Where in frequency"): the dropout-free recipe, 4 epochs, with the last
+# block's mel rows averaged into 1 band (PANNs) or kept as 4. ONLY=freq_bands runs it.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = freq_bands ]; then
+probe freq_bands freq_bands_probe model.net.freq_bands 1,4 model.net.dropout=0.0
+fi
+
+# The dropout-free recipe with 4 frequency bands, full length, two seeds (README "Where in frequency").
+# ONLY=bands4 runs both; ONLY=bands4_seed7 only the second seed.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = bands4 ]; then
+EVAL_DATA=
+recipe bands4 audio_artifacts_bands4_cpu30
+"$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/bands4_eval_simulated_test.json" \
+  --experiment audio_artifacts_bands4_cpu30
+fi
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = bands4 ] || [ "${ONLY:-}" = bands4_seed7 ]; then
+EVAL_DATA=
+recipe bands4_seed7 audio_artifacts_bands4_cpu30 seed=7
 fi

@@ -60,6 +60,10 @@ class PannClassifier(nn.Module):
     the same state dict as before the option existed. ``cue_top_band=True`` adds the 6 top-band
     cues (hiss against rolled-off noise beds; 32 kHz only); off, checkpoints trained before the
     option existed load unchanged.
+
+    ``freq_bands`` > 1 averages the last block's mel rows into that many bands instead of one
+    (PANNs average them all), so the embedding keeps where in frequency a feature fired: an excess
+    at the top of the spectrum (hiss) and the same excess at the bottom (a drone) stay apart.
     """
 
     def __init__(
@@ -77,10 +81,17 @@ class PannClassifier(nn.Module):
         embedding_dim: int | None = None,
         cues: bool = False,
         cue_top_band: bool = False,
+        freq_bands: int = 1,
     ) -> None:
         super().__init__()
         if arch not in ARCHS:
             raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(ARCHS)}")
+        rows = n_mels // 2 ** (len(ARCHS[arch][0]) - (arch == "cnn14"))  # the last block's mel rows
+        if freq_bands < 1 or rows % freq_bands:
+            raise ValueError(
+                f"model.net.freq_bands must divide the last block's {rows} mel rows ({arch}, "
+                f"n_mels={n_mels}), got {freq_bands}"
+            )
         if cue_top_band and not cues:
             raise ValueError(
                 "model.net.cue_top_band=true needs model.net.cues=true (it adds to the cue branch)"
@@ -98,7 +109,8 @@ class PannClassifier(nn.Module):
             self.add_module(f"conv_block{i}", block)
         self.num_blocks = len(blocks)
         emb = embedding_dim or c_in
-        self.fc1 = nn.Linear(c_in, emb)
+        self.freq_bands = freq_bands
+        self.fc1 = nn.Linear(c_in * freq_bands, emb)
         self.cues: AudioCues | None = None
         head_in = emb
         if cues:
@@ -109,6 +121,14 @@ class PannClassifier(nn.Module):
         self.head = nn.Linear(head_in, num_classes)
         self.dropout = dropout
 
+    def pool_mel(self, x: torch.Tensor) -> torch.Tensor:
+        """The last block's ``(B, C, T, M)`` -> ``(B, C * freq_bands, T)``: mel rows averaged per band."""
+        if self.freq_bands == 1:
+            return x.mean(dim=3)  # PANNs: over all of them
+        b, c, t, m = x.shape
+        x = x.reshape(b, c, t, self.freq_bands, m // self.freq_bands).mean(dim=4)
+        return x.permute(0, 1, 3, 2).reshape(b, c * self.freq_bands, t)
+
     def embed(self, wave: torch.Tensor) -> torch.Tensor:
         x = self.features(wave)  # (B, 1, T, M)
         x = self.bn0(x.transpose(1, 3)).transpose(1, 3)
@@ -118,7 +138,7 @@ class PannClassifier(nn.Module):
             x = getattr(self, f"conv_block{i}")(x, pool=pool)
             if i < self.num_blocks:
                 x = F.dropout(x, p=self.dropout, training=self.training)
-        x = x.mean(dim=3)  # over mel
+        x = self.pool_mel(x)
         x = x.amax(dim=2) + x.mean(dim=2)  # over time
         x = F.dropout(x, p=self.dropout * 2.5, training=self.training)
         return F.relu(self.fc1(x))
