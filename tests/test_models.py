@@ -81,6 +81,9 @@ def test_freq_bands_keep_where_in_frequency_and_export(tmp_path):
         assert banded(torch.randn(2, n) * 0.1).shape == (2, 5)
     with pytest.raises(ValueError, match="freq_bands must divide the last block's 4 mel rows"):
         PannClassifier(5, freq_bands=3)
+    # one setting for every variant: CNN14 has 2 rows left, so 4 bands means one per row
+    cnn14 = PannClassifier(5, arch="cnn14", width=4, freq_bands=4).eval()
+    assert cnn14.freq_bands == 2 and cnn14(torch.zeros(1, 32000)).shape == (1, 5)
     info = {"detector": {"segment_s": 1.0, "sample_rate": 32000}, "model": {"net": {}}}
     spec = EXPORT_SPECS["audio_segment_classifier"](banded, info)
     path = tmp_path / "banded.onnx"

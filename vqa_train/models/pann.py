@@ -63,7 +63,9 @@ class PannClassifier(nn.Module):
 
     ``freq_bands`` > 1 averages the last block's mel rows into that many bands instead of one
     (PANNs average them all), so the embedding keeps where in frequency a feature fired: an excess
-    at the top of the spectrum (hiss) and the same excess at the bottom (a drone) stay apart.
+    at the top of the spectrum (hiss) and the same excess at the bottom (a drone) stay apart. A
+    value at or above the number of rows keeps every row (CNN6 / CNN10 at 64 mels have 4, CNN14 2),
+    so one setting suits every variant; a smaller one must divide it.
     """
 
     def __init__(
@@ -87,11 +89,12 @@ class PannClassifier(nn.Module):
         if arch not in ARCHS:
             raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(ARCHS)}")
         rows = n_mels // 2 ** (len(ARCHS[arch][0]) - (arch == "cnn14"))  # the last block's mel rows
-        if freq_bands < 1 or rows % freq_bands:
+        if freq_bands < 1 or (freq_bands < rows and rows % freq_bands):
             raise ValueError(
                 f"model.net.freq_bands must divide the last block's {rows} mel rows ({arch}, "
-                f"n_mels={n_mels}), got {freq_bands}"
+                f"n_mels={n_mels}) or be at least {rows} (one band per row), got {freq_bands}"
             )
+        freq_bands = min(freq_bands, rows)
         if cue_top_band and not cues:
             raise ValueError(
                 "model.net.cue_top_band=true needs model.net.cues=true (it adds to the cue branch)"
