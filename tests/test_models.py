@@ -94,3 +94,17 @@ def test_freq_bands_keep_where_in_frequency_and_export(tmp_path):
     with torch.no_grad():
         ref = spec.model(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(sess.run(None, {"waveform": x})[0], ref, atol=1e-4)
+
+
+def test_last_pool_mel_off_keeps_twice_the_rows_for_the_bands():
+    x = torch.randn(2, 32000) * 0.1
+    for arch, rows in (("cnn6", 8), ("cnn14", 4)):
+        net = PannClassifier(5, arch=arch, width=4, freq_bands=8, last_pool_mel=False).eval()
+        assert net.freq_bands == rows
+        seen = {}
+        last = getattr(net, f"conv_block{net.num_blocks}")
+        last.register_forward_hook(lambda m, i, o, seen=seen: seen.update(shape=o.shape))
+        assert net(x).shape == (2, 5)
+        assert seen["shape"][-1] == rows  # mel rows out of the last block
+    with pytest.raises(ValueError, match="8 mel rows"):
+        PannClassifier(5, freq_bands=3, last_pool_mel=False)

@@ -5,7 +5,7 @@
 #   ONLY=top bash experiments/audio_artifacts/run_benchmark.sh   # only the top-band recipe (or ONLY=e12,
 #                                                                 # e12_seed7, clicks, clicks_seed7, hiss3, bf16,
 #                                                                 # default, lr, dropout, dropout0, dropout0_seed7,
-#                                                                 # fill, freq_bands, bands4, bands4_seed7)
+#                                                                 # fill, freq_bands, bands4, bands4_seed7, rows8)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -226,4 +226,10 @@ fi
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = bands4 ] || [ "${ONLY:-}" = bands4_seed7 ]; then
 EVAL_DATA=
 recipe bands4_seed7 audio_artifacts_bands4_cpu30 seed=7
+fi
+
+# Eight mel rows probe (README "Where in frequency"): the 4-band probe with the last block halving
+# time only, so 8 rows reach the embedding (compare with freq_bands_probe.json). ONLY=rows8 runs it.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = rows8 ]; then
+probe rows8 rows8_probe model.net.last_pool_mel false model.net.dropout=0.0 model.net.freq_bands=8
 fi

@@ -44,11 +44,11 @@ class ConvBlock(nn.Module):
             self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
             self.bn2 = nn.BatchNorm2d(c_out)
 
-    def forward(self, x: torch.Tensor, pool: bool = True) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, pool: tuple[int, int] | None = (2, 2)) -> torch.Tensor:
         x = F.relu(self.bn1(self.conv1(x)))
         if not self.single:
             x = F.relu(self.bn2(self.conv2(x)))
-        return F.avg_pool2d(x, 2) if pool else x
+        return F.avg_pool2d(x, pool) if pool else x
 
 
 class PannClassifier(nn.Module):
@@ -65,7 +65,9 @@ class PannClassifier(nn.Module):
     (PANNs average them all), so the embedding keeps where in frequency a feature fired: an excess
     at the top of the spectrum (hiss) and the same excess at the bottom (a drone) stay apart. A
     value at or above the number of rows keeps every row (CNN6 / CNN10 at 64 mels have 4, CNN14 2),
-    so one setting suits every variant; a smaller one must divide it.
+    so one setting suits every variant; a smaller one must divide it. ``last_pool_mel=False`` has
+    the last pooling block halve time only, which leaves twice the rows (8 for CNN6) for the bands
+    at the same conv compute.
     """
 
     def __init__(
@@ -84,11 +86,13 @@ class PannClassifier(nn.Module):
         cues: bool = False,
         cue_top_band: bool = False,
         freq_bands: int = 1,
+        last_pool_mel: bool = True,
     ) -> None:
         super().__init__()
         if arch not in ARCHS:
             raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(ARCHS)}")
-        rows = n_mels // 2 ** (len(ARCHS[arch][0]) - (arch == "cnn14"))  # the last block's mel rows
+        pooled = len(ARCHS[arch][0]) - (arch == "cnn14") - (not last_pool_mel)  # blocks halving mel
+        rows = n_mels // 2**pooled  # the last block's mel rows
         if freq_bands < 1 or (freq_bands < rows and rows % freq_bands):
             raise ValueError(
                 f"model.net.freq_bands must divide the last block's {rows} mel rows ({arch}, "
@@ -113,6 +117,7 @@ class PannClassifier(nn.Module):
         self.num_blocks = len(blocks)
         emb = embedding_dim or c_in
         self.freq_bands = freq_bands
+        self.last_pool_mel = last_pool_mel
         self.fc1 = nn.Linear(c_in * freq_bands, emb)
         self.cues: AudioCues | None = None
         head_in = emb
@@ -136,8 +141,10 @@ class PannClassifier(nn.Module):
         x = self.features(wave)  # (B, 1, T, M)
         x = self.bn0(x.transpose(1, 3)).transpose(1, 3)
         for i in range(1, self.num_blocks + 1):
-            # CNN14 keeps its last block unpooled in PANNs; others pool every block.
-            pool = not (self.arch == "cnn14" and i == self.num_blocks)
+            # CNN14 keeps its last block unpooled in PANNs; others pool every block. Without
+            # last_pool_mel the last pooling block halves time only, keeping twice the mel rows.
+            last_pooled = self.num_blocks - (self.arch == "cnn14")
+            pool = None if i > last_pooled else (2, 1 if i == last_pooled and not self.last_pool_mel else 2)
             x = getattr(self, f"conv_block{i}")(x, pool=pool)
             if i < self.num_blocks:
                 x = F.dropout(x, p=self.dropout, training=self.training)
