@@ -5,7 +5,8 @@
 #   ONLY=top bash experiments/audio_artifacts/run_benchmark.sh   # only the top-band recipe (or ONLY=e12,
 #                                                                 # e12_seed7, clicks, clicks_seed7, hiss3, bf16,
 #                                                                 # default, lr, dropout, dropout0, dropout0_seed7,
-#                                                                 # fill, freq_bands, bands4, bands4_seed7, rows8)
+#                                                                 # fill, freq_bands, bands4, bands4_seed7, rows8,
+#                                                                 # smoothing)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -232,4 +233,10 @@ fi
 # time only, so 8 rows reach the embedding (compare with freq_bands_probe.json). ONLY=rows8 runs it.
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = rows8 ]; then
 probe rows8 rows8_probe model.net.last_pool_mel false model.net.dropout=0.0 model.net.freq_bands=8
+fi
+
+# Label smoothing probe (README "Where in frequency"): the 4-band probe with label smoothing 0.1
+# (compare with the 4-band row of freq_bands_probe.json). ONLY=smoothing runs it.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = smoothing ]; then
+probe smoothing smoothing_probe model.label_smoothing 0.1 model.net.dropout=0.0 model.net.freq_bands=4
 fi
