@@ -6,7 +6,7 @@
 #                                                                 # e12_seed7, clicks, clicks_seed7, hiss3, bf16,
 #                                                                 # default, lr, dropout, dropout0, dropout0_seed7,
 #                                                                 # fill, freq_bands, bands4, bands4_seed7, rows8,
-#                                                                 # smoothing)
+#                                                                 # smoothing, weight_decay)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -239,4 +239,10 @@ fi
 # (compare with the 4-band row of freq_bands_probe.json). ONLY=smoothing runs it.
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = smoothing ]; then
 probe smoothing smoothing_probe model.label_smoothing 0.1 model.net.dropout=0.0 model.net.freq_bands=4
+fi
+
+# Weight decay probe (README "Where in frequency"): the 4-band probe with AdamW weight decay 0.05
+# instead of 1e-4 (compare with the 4-band row of freq_bands_probe.json). ONLY=weight_decay runs it.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = weight_decay ]; then
+probe weight_decay weight_decay_probe model.optimizer.weight_decay 0.05 model.net.dropout=0.0 model.net.freq_bands=4
 fi
