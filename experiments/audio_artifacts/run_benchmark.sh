@@ -148,14 +148,14 @@ grep -h "fit_to_time:" "$RUN/default_train/train.log" | tee "$RESULTS/default_fi
   --experiment audio_artifacts_clicks_e12_cpu30
 fi
 
-# probe PART NAME KEY VALUES [OVERRIDES...]: the clicks recipe (plus OVERRIDES) cut to 4 epochs, one
-# run per value of KEY (a Hydra multirun); the val curves go to $RESULTS/NAME.json, with the command
-# that reruns them (ONLY=PART).
+# probe PART NAME EXPERIMENT KEY VALUES [OVERRIDES...]: the recipe EXPERIMENT (plus OVERRIDES) cut to
+# 4 epochs, one run per value of KEY (a Hydra multirun); the val curves go to $RESULTS/NAME.json, with
+# the command that reruns them (ONLY=PART).
 probe() {
-  local part=$1 name=$2 key=$3 values=$4
-  shift 4
+  local part=$1 name=$2 experiment=$3 key=$4 values=$5
+  shift 5
   rm -rf "$RUN/$name"
-  "$PY" train.py -m experiment=audio_artifacts_clicks_e12_cpu30 trainer.max_epochs=4 test=false \
+  "$PY" train.py -m "experiment=$experiment" trainer.max_epochs=4 test=false \
     "$@" "$key=$values" "hydra.sweep.dir=$RUN/$name"
   "$PY" - "$RUN/$name" "$RESULTS/$name.json" "$key" "ONLY=$part bash experiments/audio_artifacts/run_benchmark.sh" <<'PY'
 import json, sys
@@ -175,13 +175,13 @@ PY
 
 # Learning-rate probe (README "Is the learning rate right?"): three peak learning rates. ONLY=lr runs it.
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = lr ]; then
-probe lr lr_probe model.optimizer.lr 1e-3,2e-3,4e-3
+probe lr lr_probe audio_artifacts_clicks_e12_cpu30 model.optimizer.lr 1e-3,2e-3,4e-3
 fi
 
 # Dropout probe (README "Dropout on data that never repeats"): the recipe without dropout. ONLY=dropout
 # runs it (compare with the 2e-3 row of lr_probe.json, the same recipe with dropout 0.2).
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = dropout ]; then
-probe dropout dropout_probe model.net.dropout 0.0
+probe dropout dropout_probe audio_artifacts_clicks_e12_cpu30 model.net.dropout 0.0
 fi
 
 # The clicks recipe without dropout, full length (README "Dropout on data that never repeats").
@@ -213,7 +213,7 @@ fi
 # Frequency bands probe (README "Where in frequency"): the dropout-free recipe, 4 epochs, with the last
 # block's mel rows averaged into 1 band (PANNs) or kept as 4. ONLY=freq_bands runs it.
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = freq_bands ]; then
-probe freq_bands freq_bands_probe model.net.freq_bands 1,4 model.net.dropout=0.0
+probe freq_bands freq_bands_probe audio_artifacts_dropout0_cpu30 model.net.freq_bands 1,4
 fi
 
 # The dropout-free recipe with 4 frequency bands, full length, two seeds (README "Where in frequency").
@@ -232,17 +232,17 @@ fi
 # Eight mel rows probe (README "Where in frequency"): the 4-band probe with the last block halving
 # time only, so 8 rows reach the embedding (compare with freq_bands_probe.json). ONLY=rows8 runs it.
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = rows8 ]; then
-probe rows8 rows8_probe model.net.last_pool_mel false model.net.dropout=0.0 model.net.freq_bands=8
+probe rows8 rows8_probe audio_artifacts_bands4_cpu30 model.net.last_pool_mel false model.net.freq_bands=8
 fi
 
 # Label smoothing probe (README "Where in frequency"): the 4-band probe with label smoothing 0.1
 # (compare with the 4-band row of freq_bands_probe.json). ONLY=smoothing runs it.
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = smoothing ]; then
-probe smoothing smoothing_probe model.label_smoothing 0.1 model.net.dropout=0.0 model.net.freq_bands=4
+probe smoothing smoothing_probe audio_artifacts_bands4_cpu30 model.label_smoothing 0.1
 fi
 
 # Weight decay probe (README "Where in frequency"): the 4-band probe with AdamW weight decay 0.05
 # instead of 1e-4 (compare with the 4-band row of freq_bands_probe.json). ONLY=weight_decay runs it.
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = weight_decay ]; then
-probe weight_decay weight_decay_probe model.optimizer.weight_decay 0.05 model.net.dropout=0.0 model.net.freq_bands=4
+probe weight_decay weight_decay_probe audio_artifacts_bands4_cpu30 model.optimizer.weight_decay 0.05
 fi

@@ -91,8 +91,17 @@ class PannClassifier(nn.Module):
         super().__init__()
         if arch not in ARCHS:
             raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(ARCHS)}")
-        pooled = len(ARCHS[arch][0]) - (arch == "cnn14") - (not last_pool_mel)  # blocks halving mel
-        rows = n_mels // 2**pooled  # the last block's mel rows
+        mults, single = ARCHS[arch]
+        # Each block's average-pooling kernel (time, mel). CNN14 keeps its last block unpooled in
+        # PANNs; without last_pool_mel the last pooling block halves time only (twice the mel rows).
+        self.pools: list[tuple[int, int] | None] = [(2, 2)] * len(mults)
+        if arch == "cnn14":
+            self.pools[-1] = None
+        if not last_pool_mel:
+            self.pools[len(mults) - 1 - (arch == "cnn14")] = (2, 1)
+        rows = n_mels  # the last block's mel rows
+        for pool in self.pools:
+            rows //= pool[1] if pool else 1
         if freq_bands < 1 or (freq_bands < rows and rows % freq_bands):
             raise ValueError(
                 f"model.net.freq_bands must divide the last block's {rows} mel rows ({arch}, "
@@ -103,7 +112,6 @@ class PannClassifier(nn.Module):
             raise ValueError(
                 "model.net.cue_top_band=true needs model.net.cues=true (it adds to the cue branch)"
             )
-        mults, single = ARCHS[arch]
         self.arch = arch
         self.features = LogMel(sample_rate, n_fft, hop_length, n_mels, f_min, f_max)
         self.bn0 = nn.BatchNorm2d(n_mels)
@@ -117,7 +125,6 @@ class PannClassifier(nn.Module):
         self.num_blocks = len(blocks)
         emb = embedding_dim or c_in
         self.freq_bands = freq_bands
-        self.last_pool_mel = last_pool_mel
         self.fc1 = nn.Linear(c_in * freq_bands, emb)
         self.cues: AudioCues | None = None
         head_in = emb
@@ -140,11 +147,7 @@ class PannClassifier(nn.Module):
     def embed(self, wave: torch.Tensor) -> torch.Tensor:
         x = self.features(wave)  # (B, 1, T, M)
         x = self.bn0(x.transpose(1, 3)).transpose(1, 3)
-        for i in range(1, self.num_blocks + 1):
-            # CNN14 keeps its last block unpooled in PANNs; others pool every block. Without
-            # last_pool_mel the last pooling block halves time only, keeping twice the mel rows.
-            last_pooled = self.num_blocks - (self.arch == "cnn14")
-            pool = None if i > last_pooled else (2, 1 if i == last_pooled and not self.last_pool_mel else 2)
+        for i, pool in enumerate(self.pools, start=1):
             x = getattr(self, f"conv_block{i}")(x, pool=pool)
             if i < self.num_blocks:
                 x = F.dropout(x, p=self.dropout, training=self.training)
