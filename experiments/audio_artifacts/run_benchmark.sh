@@ -6,7 +6,7 @@
 #                                                                 # e12_seed7, clicks, clicks_seed7, hiss3, bf16,
 #                                                                 # default, lr, dropout, dropout0, dropout0_seed7,
 #                                                                 # fill, freq_bands, bands4, bands4_seed7, rows8,
-#                                                                 # smoothing, weight_decay)
+#                                                                 # smoothing, weight_decay, wave, wave_seed7)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -245,4 +245,17 @@ fi
 # instead of 1e-4 (compare with the 4-band row of freq_bands_probe.json). ONLY=weight_decay runs it.
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = weight_decay ]; then
 probe weight_decay weight_decay_probe audio_artifacts_bands4_cpu30 model.optimizer.weight_decay 0.05
+fi
+
+# The 4-band recipe with a learned impulse detector on the waveform (README "Clicks at full time
+# resolution"), full length, two seeds. ONLY=wave runs both; ONLY=wave_seed7 only the second seed.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = wave ]; then
+EVAL_DATA=
+recipe wave audio_artifacts_wave_cpu30
+"$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/wave_eval_simulated_test.json" \
+  --experiment audio_artifacts_wave_cpu30
+fi
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = wave ] || [ "${ONLY:-}" = wave_seed7 ]; then
+EVAL_DATA=
+recipe wave_seed7 audio_artifacts_wave_cpu30 seed=7
 fi

@@ -17,6 +17,7 @@ from torch.nn import functional as F
 
 from vqa_train.models.audio_cues import AudioCues
 from vqa_train.models.logmel import LogMel
+from vqa_train.models.wave_branch import WaveBranch
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ class PannClassifier(nn.Module):
         cue_top_band: bool = False,
         freq_bands: int = 1,
         last_pool_mel: bool = True,
+        wave_branch: int = 0,
     ) -> None:
         super().__init__()
         if arch not in ARCHS:
@@ -133,6 +135,12 @@ class PannClassifier(nn.Module):
             self.cue_norm = nn.BatchNorm1d(self.cues.dim)
             self.cue_mix = nn.Linear(self.cues.dim, CUE_HIDDEN)
             head_in += self.cues.dim + CUE_HIDDEN
+        if wave_branch < 0:
+            raise ValueError(f"model.net.wave_branch must be >= 0 channels (0: off), got {wave_branch}")
+        self.wave: WaveBranch | None = None
+        if wave_branch:
+            self.wave = WaveBranch(sample_rate, channels=wave_branch)
+            head_in += self.wave.dim
         self.head = nn.Linear(head_in, num_classes)
         self.dropout = dropout
 
@@ -161,6 +169,8 @@ class PannClassifier(nn.Module):
         if self.cues is not None:
             c = self.cue_norm(self.cues(wave))
             h = torch.cat([h, c, F.relu(self.cue_mix(c))], dim=1)
+        if self.wave is not None:
+            h = torch.cat([h, self.wave(wave)], dim=1)
         return self.head(h)
 
 

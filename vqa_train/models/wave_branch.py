@@ -1,0 +1,68 @@
+"""A learned impulse detector on the waveform, at full time resolution, beside the log-mel CNN.
+
+The log-mel front end sees the signal through 32 ms windows every 10 ms, so a single click of a
+few samples, or a 1-2 ms run of samples held at one value (a buffer dropout), is averaged with
+the speech around it. The hand-designed impulse cues (:mod:`vqa_train.models.audio_cues`) look at
+1 ms peaks but measure only how high a peak stands, and the glottal pulses of voiced speech stand
+as high. :class:`WaveBranch` learns the *shape* instead:
+
+1. the first difference of the waveform (a high-pass that removes most of the music and turns a
+   click or a held run's edges into spikes);
+2. divided by its RMS over the surrounding ``context_ms`` (computed on 1 ms blocks), so the branch
+   sees how unusual a stretch is for its surroundings whatever the level, then ``asinh``-compressed;
+3. two 1-D convolutions: ``kernel_ms`` wide with a stride of ``stride`` samples, then a 9-tap one
+   over those outputs (about 2 ms of context each);
+4. max and mean over time per channel: ``2 * channels`` values for the head.
+
+Fixed tensor arithmetic only (slicing, pooling, convolutions), so it exports to ONNX inside the
+classifier and takes any batch size and any input of at least ``context_ms``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class WaveBranch(nn.Module):
+    """Waveform ``(batch, samples)`` -> ``(batch, 2 * channels)`` learned impulse features."""
+
+    def __init__(
+        self,
+        sample_rate: int,
+        channels: int = 16,
+        kernel_ms: float = 2.0,
+        stride: int = 8,
+        context_ms: float = 20.0,
+    ) -> None:
+        super().__init__()
+        if channels < 1 or stride < 1:
+            raise ValueError(f"WaveBranch needs channels >= 1 and stride >= 1, got {channels}, {stride}")
+        self.block = max(int(round(sample_rate / 1000.0)), 1)  # 1 ms
+        self.context_blocks = max(int(round(context_ms)), 1) | 1  # odd: centred on the block
+        kernel = max(int(round(kernel_ms * sample_rate / 1000.0)), stride)
+        self.conv1 = nn.Conv1d(1, channels, kernel, stride=stride, padding=kernel // 2, bias=False)
+        self.bn1 = nn.BatchNorm1d(channels)
+        self.conv2 = nn.Conv1d(channels, channels, 9, padding=4, bias=False)
+        self.bn2 = nn.BatchNorm1d(channels)
+        self.dim = 2 * channels
+
+    def normalised_difference(self, wave: torch.Tensor) -> torch.Tensor:
+        """``(B, N)`` -> ``(B, 1, N')``: first difference over its local RMS, asinh-compressed."""
+        d = wave[:, 1:] - wave[:, :-1]
+        n = d.shape[1] // self.block * self.block
+        d = d[:, :n].unsqueeze(1)  # (B, 1, n)
+        blocks = F.avg_pool1d(d * d, self.block)  # mean power per 1 ms block
+        k = self.context_blocks
+        local = F.avg_pool1d(blocks, k, stride=1, padding=k // 2, count_include_pad=False)
+        rms = torch.sqrt(local + 1e-12).repeat_interleave(self.block, dim=2)
+        z = d / (rms + 1e-6)
+        return torch.sign(z) * torch.log1p(z.abs())  # asinh-like; ONNX has no asinh export
+
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        x = self.normalised_difference(wave)
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.max_pool1d(x, 4)  # 1 ms steps: keeps each millisecond's strongest response
+        x = F.relu(self.bn2(self.conv2(x)))
+        return torch.cat([x.amax(dim=2), x.mean(dim=2)], dim=1)
