@@ -108,3 +108,40 @@ def test_last_pool_mel_off_keeps_twice_the_rows_for_the_bands():
         assert seen["shape"][-1] == rows  # mel rows out of the last block
     with pytest.raises(ValueError, match="8 mel rows"):
         PannClassifier(5, freq_bands=3, last_pool_mel=False)
+
+
+def test_wave_branch_sees_a_click_whatever_the_level_and_exports(tmp_path):
+    from vqa_train.models.wave_branch import WaveBranch
+
+    assert not any(k.startswith("wave.") for k in PannClassifier(5, width=4).state_dict())
+    net = PannClassifier(5, width=4, wave_branch=4).eval()
+    assert net.wave is not None and net.head.in_features == net.fc1.out_features + net.wave.dim
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.normal(0, 0.01, (1, 32000)).astype(np.float32))
+    x[0, 12345] += 0.3  # a one-sample tick in a noise bed
+    branch = WaveBranch(32000)
+    z = branch.normalised_difference(x)[0, 0]
+    assert int(z.abs().argmax()) in (12344, 12345)  # the tick's two difference samples
+    # normalised by the local level: a 20 dB louder clip gives the same input to the convolutions
+    assert torch.allclose(branch.normalised_difference(10 * x), z.unsqueeze(0).unsqueeze(0), atol=1e-3)
+    for n in (16000, 32000, 48123):
+        assert net(torch.randn(2, n) * 0.1).shape == (2, 5)
+    with pytest.raises(ValueError, match="wave_branch must be >= 0"):
+        PannClassifier(5, wave_branch=-1)
+    info = {"detector": {"segment_s": 1.0, "sample_rate": 32000}, "model": {"net": {}}}
+    spec = EXPORT_SPECS["audio_segment_classifier"](net, info)
+    path = tmp_path / "wave.onnx"
+    to_onnx(spec, path, opset=18)
+    assert parity(spec, path) < 1e-4
+
+
+def test_time_min_pools_the_quietest_moments_too():
+    plain = PannClassifier(5, width=4, freq_bands=4)
+    net = PannClassifier(5, width=4, freq_bands=4, time_min=True).eval()
+    assert net.fc1.in_features == 2 * plain.fc1.in_features
+    seen = {}
+    net.fc1.register_forward_hook(lambda m, i, o: seen.update(x=i[0]))
+    assert net(torch.randn(2, 32000) * 0.1).shape == (2, 5)
+    half = plain.fc1.in_features
+    # the second half is the minimum over time, never above the first half (max + mean)
+    assert torch.all(seen["x"][:, half:] <= seen["x"][:, :half] + 1e-6)

@@ -6,7 +6,8 @@
 #                                                                 # e12_seed7, clicks, clicks_seed7, hiss3, bf16,
 #                                                                 # default, lr, dropout, dropout0, dropout0_seed7,
 #                                                                 # fill, freq_bands, bands4, bands4_seed7, rows8,
-#                                                                 # smoothing, weight_decay, wave, wave_seed7)
+#                                                                 # smoothing, weight_decay, wave, wave_seed7,
+#                                                                 # tmin, tmin_seed7, codec)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -258,4 +259,25 @@ fi
 if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = wave ] || [ "${ONLY:-}" = wave_seed7 ]; then
 EVAL_DATA=
 recipe wave_seed7 audio_artifacts_wave_cpu30 seed=7
+fi
+
+# The 4-band recipe with the minimum over time pooled too (README "The quietest moments"), full
+# length, two seeds. ONLY=tmin runs both; ONLY=tmin_seed7 only the second seed.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = tmin ]; then
+EVAL_DATA=
+recipe tmin audio_artifacts_tmin_cpu30
+fi
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = tmin ] || [ "${ONLY:-}" = tmin_seed7 ]; then
+EVAL_DATA=
+recipe tmin_seed7 audio_artifacts_tmin_cpu30 seed=7
+fi
+
+# Delivered audio (README "After 16-bit PCM and AAC"): the default recipe's two seeds scored on the test
+# split as synthesised, rounded to 16-bit PCM, and through an AAC round trip. Needs the bands4 runs.
+# ONLY=codec runs it.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = codec ]; then
+"$PY" experiments/audio_artifacts/codec_robustness.py \
+  "$(ls "$RUN"/bands4_train/checkpoints/best-*.ckpt | head -1)" \
+  "$(ls "$RUN"/bands4_seed7_train/checkpoints/best-*.ckpt | head -1)" \
+  --experiment audio_artifacts_bands4_cpu30
 fi

@@ -89,6 +89,7 @@ class PannClassifier(nn.Module):
         freq_bands: int = 1,
         last_pool_mel: bool = True,
         wave_branch: int = 0,
+        time_min: bool = False,
     ) -> None:
         super().__init__()
         if arch not in ARCHS:
@@ -127,7 +128,8 @@ class PannClassifier(nn.Module):
         self.num_blocks = len(blocks)
         emb = embedding_dim or c_in
         self.freq_bands = freq_bands
-        self.fc1 = nn.Linear(c_in * freq_bands, emb)
+        self.time_min = time_min
+        self.fc1 = nn.Linear(c_in * freq_bands * (2 if time_min else 1), emb)
         self.cues: AudioCues | None = None
         head_in = emb
         if cues:
@@ -160,7 +162,8 @@ class PannClassifier(nn.Module):
             if i < self.num_blocks:
                 x = F.dropout(x, p=self.dropout, training=self.training)
         x = self.pool_mel(x)
-        x = x.amax(dim=2) + x.mean(dim=2)  # over time
+        pooled = x.amax(dim=2) + x.mean(dim=2)  # over time
+        x = torch.cat([pooled, x.amin(dim=2)], dim=1) if self.time_min else pooled
         x = F.dropout(x, p=self.dropout * 2.5, training=self.training)
         return F.relu(self.fc1(x))
 
