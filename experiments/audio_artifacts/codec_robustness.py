@@ -79,7 +79,9 @@ def main(checkpoints: list[str], experiment: str, out_name: str) -> dict:
             pred = predict_probs(net, data, 64, desc=f"scoring {name}").argmax(1)
             report = classification_report(labels, [classes[p] for p in pred], classes)
             row[name] = report
-            print(f"{Path(ckpt).parent.parent.name:28} {name:6} balanced_accuracy={report['balanced_accuracy']:.4f}")
+            print(
+                f"{Path(ckpt).parent.parent.name:28} {name:6} balanced_accuracy={report['balanced_accuracy']:.4f}"
+            )
         rows.append(row)
     result = {
         "command": "python experiments/audio_artifacts/codec_robustness.py "
