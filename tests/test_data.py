@@ -48,6 +48,26 @@ def test_codec_clip_groups_give_the_same_batches_whatever_the_worker_count(compo
         hydra.utils.instantiate(cfg.data, _convert_="partial")
 
 
+def test_audio_codec_share_is_reproducible_and_leaves_the_default_data_alone(compose_config):
+    """data.codec_prob: a share of samples through AAC, drawn last, same whatever the worker count."""
+    plain = hydra.utils.instantiate(compose_config("train", TINY).data, _convert_="partial").synth
+    cfg = compose_config("train", [*TINY, "data.codec_prob=0.5", "data.train_size=8", "data.batch_size=4"])
+    dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
+    coded = [i for i in range(8) if "codec" in dm.synth.sample("train", i)[1].stats]
+    assert 0 < len(coded) < 8
+    for i in range(8):
+        a, b = plain.sample("train", i)[0], dm.synth.sample("train", i)[0]
+        assert a.shape == b.shape == (1, plain.num_samples) and b.dtype == np.float32
+        if i in coded:  # changed, yet still the same sound (time-aligned, the codec's error is small)
+            assert not np.array_equal(a, b) and np.corrcoef(a[0], b[0])[0, 1] > 0.9
+        else:  # the extra draw comes after everything else: uncoded samples are untouched
+            assert np.array_equal(a, b)
+    single, double = _batches(dm, 0), _batches(dm, 2)
+    assert all(torch.equal(x, y) for x, y in zip(single, double))
+    with pytest.raises(Exception, match="data.codec_prob must be in"):
+        hydra.utils.instantiate(compose_config("train", [*TINY, "data.codec_prob=1.5"]).data, _convert_="partial")
+
+
 def test_fresh_epochs_draw_new_indices_reproducibly():
     s = EpochIndexSampler(6, seed=3, shuffle=True, fresh=True)
     s.set_epoch(0)

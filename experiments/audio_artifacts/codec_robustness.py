@@ -11,7 +11,8 @@ split three ways, with the labels unchanged:
 - ``float``: as synthesised (what ``eval.py`` reports);
 - ``pcm16``: rounded to 16-bit PCM (the values a WAV or a decoder's integer output holds);
 - ``aac``: each 1 s segment resampled to 48 kHz, encoded to AAC (96 kbit/s mono, PyAV's FFmpeg
-  encoder, as in :mod:`synth.audio.dropout_realset`), decoded and resampled back to 32 kHz.
+  encoder), decoded and resampled back to 32 kHz (:func:`synth.audio.delivery.codec_round_trip`,
+  what ``data.codec_prob`` does to training samples).
 
 Prints balanced accuracy per checkpoint and condition and writes them, with per-class recall and
 the confusion matrices, to ``results/<--out>.json`` (default ``codec_robustness``).
@@ -20,16 +21,14 @@ the confusion matrices, to ``results/<--out>.json`` (default ``codec_robustness`
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import hydra
 import numpy as np
 from hydra import compose, initialize_config_dir
-from scipy.signal import resample_poly
 
 import vqa_train  # noqa: F401  (environment defaults)
-from synth.audio.dropout_realset import decode_on_timeline, encode
+from synth.audio.delivery import CODEC_RATE, codec_round_trip
 from vqa_train.checkpoint import load_detector
 from vqa_train.evaluation.audio_segments import predict_probs, simulated_split
 from vqa_train.metrics import classification_report
@@ -38,7 +37,6 @@ from vqa_train.utils.atomic import write_json
 from vqa_train.utils.config import CONF_DIR
 
 RESULTS = Path(__file__).parent / "results"
-CODEC_RATE = 48000  # the rate AAC is encoded at (the one all of dropout_realset's codecs take)
 
 
 def pcm16(segments: np.ndarray) -> np.ndarray:
@@ -46,23 +44,18 @@ def pcm16(segments: np.ndarray) -> np.ndarray:
     return (np.clip(np.round(segments * 32768.0), -32768, 32767) / 32768.0).astype(np.float32)
 
 
-def aac_round_trip(segments: np.ndarray, sample_rate: int, codec: str = "aac") -> np.ndarray:
-    """Every segment encoded with ``codec`` at 48 kHz and decoded back to ``sample_rate``, same length."""
+def aac_round_trip(segments: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Every segment through :func:`synth.audio.delivery.codec_round_trip` (AAC), same length."""
     out = np.zeros_like(segments)
-    n = segments.shape[1]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "segment.m4a"
-        for i in track(range(len(segments)), f"{codec} round trip", total=len(segments)):
-            up = resample_poly(segments[i].astype(np.float64), CODEC_RATE, sample_rate).astype(np.float32)
-            path.write_bytes(encode(np.clip(up, -1.0, 1.0), CODEC_RATE, codec))
-            back = decode_on_timeline(path, sample_rate)[:n]
-            out[i, : len(back)] = back
+    for i in track(range(len(segments)), "aac round trip", total=len(segments)):
+        out[i] = codec_round_trip(segments[i][None], sample_rate)[0]
     return out
 
 
 def main(checkpoints: list[str], experiment: str, out_name: str) -> dict:
     with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
-        cfg = compose("train", overrides=[f"experiment={experiment}"])
+        # the test split as synthesised, whatever share of it the recipe's data passes through a codec
+        cfg = compose("train", overrides=[f"experiment={experiment}", "data.codec_prob=0"])
     dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
     classes = list(cfg.detector.classes)
     segments, labels = simulated_split(dm, "test")

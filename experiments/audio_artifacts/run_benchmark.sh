@@ -7,7 +7,7 @@
 #                                                                 # default, lr, dropout, dropout0, dropout0_seed7,
 #                                                                 # fill, freq_bands, bands4, bands4_seed7, rows8,
 #                                                                 # smoothing, weight_decay, wave, wave_seed7,
-#                                                                 # tmin, tmin_seed7, codec)
+#                                                                 # tmin, tmin_seed7, codec, codec25)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -280,4 +280,14 @@ if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = codec ]; then
   "$(ls "$RUN"/bands4_train/checkpoints/best-*.ckpt | head -1)" \
   "$(ls "$RUN"/bands4_seed7_train/checkpoints/best-*.ckpt | head -1)" \
   --experiment audio_artifacts_bands4_cpu30
+fi
+
+# The 4-band recipe with a quarter of its samples through an AAC round trip (README "After 16-bit PCM
+# and AAC"): trained, scored on the plain test split, then as delivered. ONLY=codec25 runs it.
+if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = codec25 ]; then
+EVAL_DATA=
+recipe codec25 audio_artifacts_codec_cpu30
+"$PY" experiments/audio_artifacts/codec_robustness.py "$CKPT" --experiment audio_artifacts_codec_cpu30 \
+  --out codec_robustness_codec25
+"$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_codec_cpu30
 fi

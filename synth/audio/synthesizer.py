@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from synth.audio.base import AudioDefect, AudioSource, check_audio
+from synth.audio.delivery import codec_round_trip
 from synth.core import AudioMeta, Target, sample_rng
 
 
@@ -15,6 +16,11 @@ class AudioArtifactSynth:
 
     Labels cycle through ``classes`` by index, so every split is exactly balanced and a sample's
     label never depends on which worker asked for it. ``clean_label`` is the defect-free class.
+
+    ``codec_prob`` > 0 passes that share of the samples, clean or not, through an AAC round trip
+    after the defect (:func:`synth.audio.delivery.codec_round_trip`; ``target.stats["codec"]``
+    says which), drawn last from the sample's generator: with 0 (the default) no draw is made and
+    every sample is what it was before the option existed.
     """
 
     def __init__(
@@ -26,7 +32,10 @@ class AudioArtifactSynth:
         segment_s: float,
         seed: int,
         clean_label: str = "none",
+        codec_prob: float = 0.0,
     ) -> None:
+        if not 0.0 <= float(codec_prob) <= 1.0:
+            raise ValueError(f"data.codec_prob must be in [0, 1], got {codec_prob}")
         classes = list(classes)
         missing = [c for c in classes if c != clean_label and c not in defects]
         if missing:
@@ -42,6 +51,7 @@ class AudioArtifactSynth:
         self.num_samples = int(round(segment_s * sample_rate))
         self.seed = int(seed)
         self.meta = AudioMeta(sample_rate=self.sample_rate)
+        self.codec_prob = float(codec_prob)
 
     def label_of(self, index: int) -> str:
         return self.classes[index % len(self.classes)]
@@ -56,5 +66,8 @@ class AudioArtifactSynth:
             audio, target = clean, Target(label=label)
         else:
             audio, target = self.defects[label](clean, rng, self.meta)
+        if self.codec_prob > 0 and rng.random() < self.codec_prob:
+            audio = codec_round_trip(audio, self.sample_rate)
+            target.stats["codec"] = "aac"
         target.stats["source"] = info
         return audio, target

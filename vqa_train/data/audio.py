@@ -36,12 +36,13 @@ class AudioArtifactDataModule(SyntheticDataModule):
         batch_size: int = 32,
         num_workers: int = 0,
         pin_memory: bool = False,
+        codec_prob: float = 0.0,
     ) -> None:
         super().__init__(
             seed, train_size, val_size, test_size, fresh_train_samples, batch_size, num_workers, pin_memory
         )
         self.synth = AudioArtifactSynth(
-            source, dict(defects), list(classes), sample_rate, segment_s, seed, clean_label
+            source, dict(defects), list(classes), sample_rate, segment_s, seed, clean_label, codec_prob
         )
         self.classes = list(classes)
 
