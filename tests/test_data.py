@@ -65,7 +65,9 @@ def test_audio_codec_share_is_reproducible_and_leaves_the_default_data_alone(com
     single, double = _batches(dm, 0), _batches(dm, 2)
     assert all(torch.equal(x, y) for x, y in zip(single, double))
     with pytest.raises(Exception, match="data.codec_prob must be in"):
-        hydra.utils.instantiate(compose_config("train", [*TINY, "data.codec_prob=1.5"]).data, _convert_="partial")
+        hydra.utils.instantiate(
+            compose_config("train", [*TINY, "data.codec_prob=1.5"]).data, _convert_="partial"
+        )
 
 
 def test_fresh_epochs_draw_new_indices_reproducibly():
