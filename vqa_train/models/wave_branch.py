@@ -9,13 +9,17 @@ as high. :class:`WaveBranch` learns the *shape* instead:
 1. the first difference of the waveform (a high-pass that removes most of the music and turns a
    click or a held run's edges into spikes);
 2. divided by its RMS over the surrounding ``context_ms`` (computed on 1 ms blocks), so the branch
-   sees how unusual a stretch is for its surroundings whatever the level, then ``asinh``-compressed;
-3. two 1-D convolutions: ``kernel_ms`` wide with a stride of ``stride`` samples, then a 9-tap one
-   over those outputs (about 2 ms of context each);
+   sees how unusual a stretch is for its surroundings whatever the level, then compressed with
+   ``sign(z) * log1p(|z|)`` (shaped like asinh, which the ONNX exporter lacks);
+3. a ``kernel_ms``-wide 1-D convolution with a stride of ``stride`` samples, the maximum over each
+   millisecond, and a 9-tap convolution over those (9 ms of context);
 4. max and mean over time per channel: ``2 * channels`` values for the head.
 
 Fixed tensor arithmetic only (slicing, pooling, convolutions), so it exports to ONNX inside the
-classifier and takes any batch size and any input of at least ``context_ms``.
+classifier and takes any batch size and any length of a few milliseconds or more.
+
+Measured on the 4-band recipe it did not find the missed clicks (a negative result:
+``experiments/audio_artifacts/README.md``, "Clicks at full time resolution"); it is off by default.
 """
 
 from __future__ import annotations
