@@ -13,16 +13,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import hydra
 import numpy as np
-from hydra import compose, initialize_config_dir
+from errors_by_source import experiment_data
 
-import vqa_train  # noqa: F401  (environment defaults)
 from vqa_train.checkpoint import load_detector
 from vqa_train.evaluation.audio_segments import predict_probs, simulated_split
 from vqa_train.metrics import balanced_accuracy
 from vqa_train.utils.atomic import write_json
-from vqa_train.utils.config import CONF_DIR
 
 OUT = Path(__file__).parent / "results" / "class_offsets.json"
 
@@ -45,9 +42,7 @@ def fit_offsets(logp: np.ndarray, y: np.ndarray, sweeps: int = 3) -> np.ndarray:
 
 
 def main(checkpoints: list[str], experiment: str) -> dict:
-    with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
-        cfg = compose("train", overrides=[f"experiment={experiment}"])
-    dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
+    cfg, dm = experiment_data(experiment)
     classes = list(cfg.detector.classes)
     splits = {}
     for split in ("val", "test"):

@@ -23,18 +23,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import hydra
 import numpy as np
-from hydra import compose, initialize_config_dir
+from errors_by_source import experiment_data
 
-import vqa_train  # noqa: F401  (environment defaults)
 from synth.audio.delivery import CODEC_RATE, codec_round_trip
 from vqa_train.checkpoint import load_detector
 from vqa_train.evaluation.audio_segments import predict_probs, simulated_split
 from vqa_train.metrics import classification_report
 from vqa_train.progress import track
 from vqa_train.utils.atomic import write_json
-from vqa_train.utils.config import CONF_DIR
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -53,10 +50,8 @@ def aac_round_trip(segments: np.ndarray, sample_rate: int) -> np.ndarray:
 
 
 def main(checkpoints: list[str], experiment: str, out_name: str) -> dict:
-    with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
-        # the test split as synthesised, whatever share of it the recipe's data passes through a codec
-        cfg = compose("train", overrides=[f"experiment={experiment}", "data.codec_prob=0"])
-    dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
+    # the test split as synthesised, whatever share of it the recipe's data passes through a codec
+    cfg, dm = experiment_data(experiment, "data.codec_prob=0")
     classes = list(cfg.detector.classes)
     segments, labels = simulated_split(dm, "test")
     conditions = {

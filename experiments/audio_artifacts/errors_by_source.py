@@ -25,11 +25,17 @@ from vqa_train.utils.atomic import write_json
 from vqa_train.utils.config import CONF_DIR
 
 
+def experiment_data(experiment: str, *overrides: str):
+    """The composed run config of ``experiment`` (plus ``overrides``) and its instantiated data module."""
+    with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
+        cfg = compose("train", overrides=[f"experiment={experiment}", *overrides])
+    return cfg, hydra.utils.instantiate(cfg.data, _convert_="partial")
+
+
 def test_synth(experiment: str):
     """The segment synthesizer of ``experiment`` and the size of its test split."""
-    with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
-        cfg = compose("train", overrides=[f"experiment={experiment}"])
-    return hydra.utils.instantiate(cfg.data, _convert_="partial").synth, int(cfg.data.test_size)
+    cfg, dm = experiment_data(experiment)
+    return dm.synth, int(cfg.data.test_size)
 
 
 def defect_segments(synth, test_size: int, label: str):

@@ -16,16 +16,13 @@ import itertools
 from collections import Counter
 from pathlib import Path
 
-import hydra
 import numpy as np
-from hydra import compose, initialize_config_dir
+from errors_by_source import experiment_data
 
-import vqa_train  # noqa: F401  (environment defaults)
 from vqa_train.checkpoint import load_detector
 from vqa_train.evaluation.audio_segments import predict_probs, simulated_split
 from vqa_train.metrics import balanced_accuracy
 from vqa_train.utils.atomic import write_json
-from vqa_train.utils.config import CONF_DIR
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -33,9 +30,7 @@ RESULTS = Path(__file__).parent / "results"
 def main(checkpoints: list[str], experiment: str, out_name: str) -> dict:
     if len(checkpoints) < 2:
         raise SystemExit("shared_errors.py: give at least two checkpoints")
-    with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
-        cfg = compose("train", overrides=[f"experiment={experiment}"])
-    dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
+    cfg, dm = experiment_data(experiment)
     classes = list(cfg.detector.classes)
     segments, labels = simulated_split(dm, "test")
     y = np.array([classes.index(label) for label in labels])
