@@ -20,6 +20,17 @@ mkdir -p "$RESULTS"
 OLD_DATA=defect.clicks.min_level_db=null
 EVAL_DATA=$OLD_DATA
 
+# part NAME...: true when this run does everything (no ONLY) or ONLY names one of the NAMEs.
+part() {
+  [ -z "${ONLY:-}" ] && return 0
+  local name
+  for name in "$@"; do [ "$ONLY" = "$name" ] && return 0; done
+  return 1
+}
+
+# best NAME: the best checkpoint of the training run $RUN/NAME_train.
+best() { ls "$RUN/$1_train"/checkpoints/best-*.ckpt | head -1; }
+
 # recipe NAME EXPERIMENT [OVERRIDES...]: train experiment=EXPERIMENT ("" for the defaults, i.e. what
 # `make train` runs) into $RUN/NAME_train (timed),
 # evaluate its best checkpoint on the simulated test split ($EVAL_DATA), and copy the report, learning
@@ -30,7 +41,7 @@ recipe() {
   start=$(date +%s)
   "$PY" train.py ${experiment:+"experiment=$experiment"} "$@" "hydra.run.dir=$RUN/${name}_train"
   echo "train wall time: $(( $(date +%s) - start )) s" | tee "$RESULTS/${name}_train_wall_time.txt"
-  CKPT=$(ls "$RUN/${name}_train"/checkpoints/best-*.ckpt | head -1)
+  CKPT=$(best "$name")
   cp "$RUN/${name}_train/learning_curve.json" "$RESULTS/${name}_learning_curve.json"
   "$PY" eval.py detector=audio_artifacts "ckpt_path=$CKPT" "hydra.run.dir=$RUN/${name}_eval" $EVAL_DATA
   cp "$RUN/${name}_eval/metrics.json" "$RESULTS/${name}_eval_simulated_test.json"
@@ -68,17 +79,17 @@ fi
 
 # The top-band cues (README "Top-band cues"): the 16 kHz recipe plus the 11-14 -> 14-15 kHz step
 # computed directly. ONLY=top runs just this part.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = top ]; then
+if part top; then
 recipe top audio_artifacts_top_cpu30
 "$PY" experiments/audio_artifacts/hiss_top_band.py "$RESULTS/top_eval_simulated_test.json" --experiment audio_artifacts_top_cpu30
 fi
 
 # The 16 kHz cue recipe given the whole 30-minute budget (README "The whole budget"): 12 epochs, with
 # two training seeds. ONLY=e12 runs just this part; ONLY=e12_seed7 only the second seed.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = e12 ]; then
+if part e12; then
 recipe e12 audio_artifacts_cues16k_e12_cpu30
 fi
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = e12 ] || [ "${ONLY:-}" = e12_seed7 ]; then
+if part e12 e12_seed7; then
 # The same recipe with another training seed (same data splits): the run-to-run spread.
 recipe e12_seed7 audio_artifacts_cues16k_e12_cpu30 seed=7
 fi
@@ -88,13 +99,13 @@ fi
 # above, trained on the old data, scored on the new test split. ONLY=clicks runs this part
 # (ONLY=clicks_seed7 only the second seed).
 EVAL_DATA=
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = clicks ]; then
+if part clicks; then
 recipe clicks audio_artifacts_clicks_e12_cpu30
-OLD=$(ls "$RUN"/e12_train/checkpoints/best-*.ckpt | head -1)
+OLD=$(best e12)
 "$PY" eval.py detector=audio_artifacts "ckpt_path=$OLD" "hydra.run.dir=$RUN/e12_on_clicks_eval"
 cp "$RUN/e12_on_clicks_eval/metrics.json" "$RESULTS/e12_on_clicks_eval_simulated_test.json"
 fi
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = clicks ] || [ "${ONLY:-}" = clicks_seed7 ]; then
+if part clicks clicks_seed7; then
 recipe clicks_seed7 audio_artifacts_clicks_e12_cpu30 seed=7
 fi
 
@@ -102,7 +113,7 @@ fi
 # content, missed vs found; then the clicks recipe on data whose hiss stands >= 3 dB above the content
 # in its best octave band, scored on its own test split and on the default one, and the clicks model
 # scored on the new split. ONLY=hiss3 runs this part.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = hiss3 ]; then
+if part hiss3; then
 "$PY" experiments/audio_artifacts/hiss_exposure.py "$RESULTS/clicks_eval_simulated_test.json" --experiment audio_artifacts_clicks_e12_cpu30
 "$PY" experiments/audio_artifacts/hiss_exposure.py "$RESULTS/clicks_seed7_eval_simulated_test.json" --experiment audio_artifacts_clicks_e12_cpu30
 HISS3="++defect.hiss.band_margin_db_range=[3.0,9.0]"
@@ -116,7 +127,7 @@ done
 EVAL_DATA=
 "$PY" eval.py detector=audio_artifacts "ckpt_path=$CKPT" "hydra.run.dir=$RUN/hiss3_on_default_eval"
 cp "$RUN/hiss3_on_default_eval/metrics.json" "$RESULTS/hiss3_on_default_eval_simulated_test.json"
-CLICKS=$(ls "$RUN"/clicks_train/checkpoints/best-*.ckpt | head -1)
+CLICKS=$(best clicks)
 "$PY" eval.py detector=audio_artifacts "ckpt_path=$CLICKS" "hydra.run.dir=$RUN/clicks_on_hiss3_eval" "$HISS3"
 cp "$RUN/clicks_on_hiss3_eval/metrics.json" "$RESULTS/clicks_on_hiss3_eval_simulated_test.json"
 # Balanced accuracy by the kind of content under the segments (README "Where the errors are").
@@ -129,7 +140,7 @@ fi
 
 # bf16 on the CPU (README "bf16 on the CPU"): the clicks recipe with bf16 autocast and its epoch count
 # fitted to 28 minutes by callbacks.fit_to_time. ONLY=bf16 runs this part.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = bf16 ]; then
+if part bf16; then
 EVAL_DATA=
 recipe bf16 audio_artifacts_bf16_cpu30
 grep -h "fit_to_time:" "$RUN/bf16_train/train.log" | tee "$RESULTS/bf16_fit_to_time.txt" || true
@@ -140,7 +151,7 @@ fi
 
 # The default recipe (README "The default recipe"): `python train.py` with no experiment, which is what
 # `make train` runs; callbacks.fit_to_time holds it to 28 minutes. ONLY=default runs this part.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = default ]; then
+if part default; then
 EVAL_DATA=
 recipe default ""
 grep -h "fit_to_time:" "$RUN/default_train/train.log" | tee "$RESULTS/default_fit_to_time.txt" || true
@@ -175,19 +186,19 @@ PY
 }
 
 # Learning-rate probe (README "Is the learning rate right?"): three peak learning rates. ONLY=lr runs it.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = lr ]; then
+if part lr; then
 probe lr lr_probe audio_artifacts_clicks_e12_cpu30 model.optimizer.lr 1e-3,2e-3,4e-3
 fi
 
 # Dropout probe (README "Dropout on data that never repeats"): the recipe without dropout. ONLY=dropout
 # runs it (compare with the 2e-3 row of lr_probe.json, the same recipe with dropout 0.2).
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = dropout ]; then
+if part dropout; then
 probe dropout dropout_probe audio_artifacts_clicks_e12_cpu30 model.net.dropout 0.0
 fi
 
 # The clicks recipe without dropout, full length (README "Dropout on data that never repeats").
 # ONLY=dropout0 runs this part.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = dropout0 ]; then
+if part dropout0; then
 EVAL_DATA=
 recipe dropout0 audio_artifacts_dropout0_cpu30
 "$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/dropout0_eval_simulated_test.json" \
@@ -195,14 +206,14 @@ recipe dropout0 audio_artifacts_dropout0_cpu30
 fi
 
 # The same with the second seed of the earlier recipes. ONLY=dropout0_seed7 runs this part.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = dropout0_seed7 ]; then
+if part dropout0_seed7; then
 EVAL_DATA=
 recipe dropout0_seed7 audio_artifacts_dropout0_cpu30 seed=7
 fi
 
 # The dropout-free recipe given the whole 28 minutes on this machine (README "The whole budget on a
 # faster machine"): callbacks.fit_to_time picks the epoch count. ONLY=fill runs this part.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = fill ]; then
+if part fill; then
 EVAL_DATA=
 recipe fill audio_artifacts_fill_cpu30
 grep -h "fit_to_time:" "$RUN/fill_train/train.log" | tee "$RESULTS/fill_fit_to_time.txt" || true
@@ -213,61 +224,61 @@ fi
 
 # Frequency bands probe (README "Where in frequency"): the dropout-free recipe, 4 epochs, with the last
 # block's mel rows averaged into 1 band (PANNs) or kept as 4. ONLY=freq_bands runs it.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = freq_bands ]; then
+if part freq_bands; then
 probe freq_bands freq_bands_probe audio_artifacts_dropout0_cpu30 model.net.freq_bands 1,4
 fi
 
 # The dropout-free recipe with 4 frequency bands, full length, two seeds (README "Where in frequency").
 # ONLY=bands4 runs both; ONLY=bands4_seed7 only the second seed.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = bands4 ]; then
+if part bands4; then
 EVAL_DATA=
 recipe bands4 audio_artifacts_bands4_cpu30
 "$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/bands4_eval_simulated_test.json" \
   --experiment audio_artifacts_bands4_cpu30
 fi
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = bands4 ] || [ "${ONLY:-}" = bands4_seed7 ]; then
+if part bands4 bands4_seed7; then
 EVAL_DATA=
 recipe bands4_seed7 audio_artifacts_bands4_cpu30 seed=7
 fi
 
 # Eight mel rows probe (README "Where in frequency"): the 4-band probe with the last block halving
 # time only, so 8 rows reach the embedding (compare with freq_bands_probe.json). ONLY=rows8 runs it.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = rows8 ]; then
+if part rows8; then
 probe rows8 rows8_probe audio_artifacts_bands4_cpu30 model.net.last_pool_mel false model.net.freq_bands=8
 fi
 
 # Label smoothing probe (README "Where in frequency"): the 4-band probe with label smoothing 0.1
 # (compare with the 4-band row of freq_bands_probe.json). ONLY=smoothing runs it.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = smoothing ]; then
+if part smoothing; then
 probe smoothing smoothing_probe audio_artifacts_bands4_cpu30 model.label_smoothing 0.1
 fi
 
 # Weight decay probe (README "Where in frequency"): the 4-band probe with AdamW weight decay 0.05
 # instead of 1e-4 (compare with the 4-band row of freq_bands_probe.json). ONLY=weight_decay runs it.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = weight_decay ]; then
+if part weight_decay; then
 probe weight_decay weight_decay_probe audio_artifacts_bands4_cpu30 model.optimizer.weight_decay 0.05
 fi
 
 # The 4-band recipe with a learned impulse detector on the waveform (README "Clicks at full time
 # resolution"), full length, two seeds. ONLY=wave runs both; ONLY=wave_seed7 only the second seed.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = wave ]; then
+if part wave; then
 EVAL_DATA=
 recipe wave audio_artifacts_wave_cpu30
 "$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/wave_eval_simulated_test.json" \
   --experiment audio_artifacts_wave_cpu30
 fi
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = wave ] || [ "${ONLY:-}" = wave_seed7 ]; then
+if part wave wave_seed7; then
 EVAL_DATA=
 recipe wave_seed7 audio_artifacts_wave_cpu30 seed=7
 fi
 
 # The 4-band recipe with the minimum over time pooled too (README "The quietest moments"), full
 # length, two seeds. ONLY=tmin runs both; ONLY=tmin_seed7 only the second seed.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = tmin ]; then
+if part tmin; then
 EVAL_DATA=
 recipe tmin audio_artifacts_tmin_cpu30
 fi
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = tmin ] || [ "${ONLY:-}" = tmin_seed7 ]; then
+if part tmin tmin_seed7; then
 EVAL_DATA=
 recipe tmin_seed7 audio_artifacts_tmin_cpu30 seed=7
 fi
@@ -275,16 +286,15 @@ fi
 # Delivered audio (README "After 16-bit PCM and AAC"): the default recipe's two seeds scored on the test
 # split as synthesised, rounded to 16-bit PCM, and through an AAC round trip. Needs the bands4 runs.
 # ONLY=codec runs it.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = codec ]; then
+if part codec; then
 "$PY" experiments/audio_artifacts/codec_robustness.py \
-  "$(ls "$RUN"/bands4_train/checkpoints/best-*.ckpt | head -1)" \
-  "$(ls "$RUN"/bands4_seed7_train/checkpoints/best-*.ckpt | head -1)" \
+  "$(best bands4)" "$(best bands4_seed7)" \
   --experiment audio_artifacts_bands4_cpu30
 fi
 
 # The 4-band recipe with a quarter of its samples through an AAC round trip (README "After 16-bit PCM
 # and AAC"): trained, scored on the plain test split, then as delivered. ONLY=codec25 runs it.
-if [ "${ONLY:-}" = "" ] || [ "${ONLY:-}" = codec25 ]; then
+if part codec25; then
 EVAL_DATA=
 recipe codec25 audio_artifacts_codec_cpu30
 "$PY" experiments/audio_artifacts/codec_robustness.py "$CKPT" --experiment audio_artifacts_codec_cpu30 \
