@@ -111,6 +111,8 @@ class PannClassifier(nn.Module):
                 f"n_mels={n_mels}) or be at least {rows} (one band per row), got {freq_bands}"
             )
         freq_bands = min(freq_bands, rows)
+        if wave_branch < 0:
+            raise ValueError(f"model.net.wave_branch must be >= 0 channels (0: off), got {wave_branch}")
         if cue_top_band and not cues:
             raise ValueError(
                 "model.net.cue_top_band=true needs model.net.cues=true (it adds to the cue branch)"
@@ -137,8 +139,6 @@ class PannClassifier(nn.Module):
             self.cue_norm = nn.BatchNorm1d(self.cues.dim)
             self.cue_mix = nn.Linear(self.cues.dim, CUE_HIDDEN)
             head_in += self.cues.dim + CUE_HIDDEN
-        if wave_branch < 0:
-            raise ValueError(f"model.net.wave_branch must be >= 0 channels (0: off), got {wave_branch}")
         self.wave: WaveBranch | None = None
         if wave_branch:
             self.wave = WaveBranch(sample_rate, channels=wave_branch)
