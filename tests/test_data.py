@@ -70,6 +70,32 @@ def test_audio_codec_share_is_reproducible_and_leaves_the_default_data_alone(com
         )
 
 
+def test_audio_cheap_codec_share_draws_its_bit_rate_reproducibly(compose_config):
+    """data.codec_fast + data.codec_kbps_range: the same samples are coded, each at its own drawn rate."""
+    share = [*TINY, "data.codec_prob=0.5", "data.train_size=8", "data.batch_size=4"]
+    full = hydra.utils.instantiate(compose_config("train", share).data, _convert_="partial").synth
+    cheap_cfg = compose_config("train", [*share, "data.codec_fast=true", "data.codec_kbps_range=[48,96]"])
+    cheap = hydra.utils.instantiate(cheap_cfg.data, _convert_="partial").synth
+    rates = []
+    for i in range(8):
+        (a, ta), (b, tb) = full.sample("train", i), cheap.sample("train", i)
+        assert ("codec" in ta.stats) == ("codec" in tb.stats)  # the share's draw is unchanged
+        if "codec" not in ta.stats:
+            assert np.array_equal(a, b)
+            continue
+        assert tb.stats["codec"].startswith("aac fast ")
+        kbps = float(tb.stats["codec"].split()[-1].rstrip("k"))
+        assert 48 <= kbps <= 96 and b.shape == a.shape and b.dtype == np.float32
+        assert np.corrcoef(a[0], b[0])[0, 1] > 0.9 and not np.array_equal(a, b)
+        np.testing.assert_array_equal(b, cheap.sample("train", i)[0])
+        rates.append(kbps)
+    assert len(set(rates)) == len(rates) > 0
+    with pytest.raises(Exception, match="data.codec_kbps_range must be"):
+        hydra.utils.instantiate(
+            compose_config("train", [*TINY, "data.codec_kbps_range=[96,48]"]).data, _convert_="partial"
+        )
+
+
 def test_fresh_epochs_draw_new_indices_reproducibly():
     s = EpochIndexSampler(6, seed=3, shuffle=True, fresh=True)
     s.set_epoch(0)

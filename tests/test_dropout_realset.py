@@ -134,6 +134,9 @@ def test_decode_on_timeline_of_a_plain_remux_is_the_plain_decode(tmp_path):
     (tmp_path / "junk.m4a").write_bytes(b"not audio" * 20)
     with pytest.raises(MediaError, match="junk.m4a"):
         decode_on_timeline(tmp_path / "junk.m4a", 16000)
+    np.testing.assert_array_equal(decode_on_timeline(data, SR), a)  # the same bytes, decoded in memory
+    with pytest.raises(MediaError, match="in-memory container"):
+        decode_on_timeline(b"not audio" * 20, 16000)
 
 
 def test_deterministic_for_a_seed(tmp_path, built):

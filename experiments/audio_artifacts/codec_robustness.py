@@ -1,6 +1,7 @@
 """Does a model trained on float32 synthetic audio keep its accuracy once the audio is delivered?
 
     python experiments/audio_artifacts/codec_robustness.py CKPT [CKPT ...] --experiment audio_artifacts_wave_cpu30
+    python experiments/audio_artifacts/codec_robustness.py CKPT --codecs aac mp3 opus   # other deliveries too
 
 Synthetic segments are float32 and never pass through a codec; real programme audio is 16-bit PCM
 at best and usually AAC. A detector that leans on a property only the simulation has (exact
@@ -13,6 +14,8 @@ split three ways, with the labels unchanged:
 - ``aac``: each 1 s segment resampled to 48 kHz, encoded to AAC (96 kbit/s mono, PyAV's FFmpeg
   encoder), decoded and resampled back to 32 kHz (:func:`synth.audio.delivery.codec_round_trip`,
   what ``data.codec_prob`` does to training samples).
+- ``mp3`` and ``opus`` (with ``--codecs``): the same round trip through MP3 (128 kbit/s, LAME) or
+  Opus (64 kbit/s, libopus), the other two codecs streamed audio usually arrives in.
 
 Prints balanced accuracy per checkpoint and condition and writes them, with per-class recall and
 the confusion matrices, to ``results/<--out>.json`` (default ``codec_robustness``).
@@ -27,6 +30,7 @@ import numpy as np
 from errors_by_source import experiment_data
 
 from synth.audio.delivery import CODEC_RATE, codec_round_trip
+from synth.audio.dropout_realset import CODECS
 from vqa_train.checkpoint import load_detector
 from vqa_train.evaluation.audio_segments import predict_probs, simulated_split
 from vqa_train.metrics import classification_report
@@ -41,24 +45,22 @@ def pcm16(segments: np.ndarray) -> np.ndarray:
     return (np.clip(np.round(segments * 32768.0), -32768, 32767) / 32768.0).astype(np.float32)
 
 
-def aac_round_trip(segments: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Every segment through :func:`synth.audio.delivery.codec_round_trip` (AAC), same length."""
+def round_trip(segments: np.ndarray, sample_rate: int, codec: str = "aac") -> np.ndarray:
+    """Every segment through :func:`synth.audio.delivery.codec_round_trip` (``codec``), same length."""
     out = np.zeros_like(segments)
-    for i in track(range(len(segments)), "aac round trip", total=len(segments)):
-        out[i] = codec_round_trip(segments[i][None], sample_rate)[0]
+    for i in track(range(len(segments)), f"{codec} round trip", total=len(segments)):
+        out[i] = codec_round_trip(segments[i][None], sample_rate, codec)[0]
     return out
 
 
-def main(checkpoints: list[str], experiment: str, out_name: str) -> dict:
+def main(checkpoints: list[str], experiment: str, out_name: str, codecs: tuple[str, ...] = ("aac",)) -> dict:
     # the test split as synthesised, whatever share of it the recipe's data passes through a codec
     cfg, dm = experiment_data(experiment, "data.codec_prob=0")
     classes = list(cfg.detector.classes)
     segments, labels = simulated_split(dm, "test")
-    conditions = {
-        "float": segments,
-        "pcm16": pcm16(segments),
-        "aac": aac_round_trip(segments, int(cfg.detector.sample_rate)),
-    }
+    conditions = {"float": segments, "pcm16": pcm16(segments)}
+    for codec in codecs:
+        conditions[codec] = round_trip(segments, int(cfg.detector.sample_rate), codec)
     rows = []
     for ckpt in checkpoints:
         net, _ = load_detector(ckpt)
@@ -75,12 +77,16 @@ def main(checkpoints: list[str], experiment: str, out_name: str) -> dict:
         "command": "python experiments/audio_artifacts/codec_robustness.py "
         + " ".join(checkpoints)
         + f" --experiment {experiment}"
-        + (f" --out {out_name}" if out_name != "codec_robustness" else ""),
+        + (f" --out {out_name}" if out_name != "codec_robustness" else "")
+        + (f" --codecs {' '.join(codecs)}" if tuple(codecs) != ("aac",) else ""),
         "experiment": experiment,
         "conditions": {
             "float": "as synthesised",
             "pcm16": "rounded to 16-bit PCM",
-            "aac": f"AAC round trip (synth.audio.dropout_realset.CODECS['aac']) at {CODEC_RATE} Hz",
+            **{
+                codec: f"{codec} round trip ({CODECS[codec][0]}, {CODECS[codec][2]} kbit/s mono) at {CODEC_RATE} Hz"
+                for codec in codecs
+            },
         },
         "rows": rows,
     }
@@ -93,5 +99,8 @@ if __name__ == "__main__":
     ap.add_argument("checkpoints", nargs="+")
     ap.add_argument("--experiment", default="audio_artifacts_bands4_cpu30")
     ap.add_argument("--out", default="codec_robustness", help="results/<OUT>.json")
+    ap.add_argument(
+        "--codecs", nargs="+", default=["aac"], choices=sorted(CODECS), help="delivery round trips"
+    )
     a = ap.parse_args()
-    main(a.checkpoints, a.experiment, a.out)
+    main(a.checkpoints, a.experiment, a.out, tuple(a.codecs))

@@ -7,7 +7,8 @@
 #                                                                 # default, lr, dropout, dropout0, dropout0_seed7,
 #                                                                 # fill, freq_bands, bands4, bands4_seed7, rows8,
 #                                                                 # smoothing, weight_decay, wave, wave_seed7,
-#                                                                 # tmin, tmin_seed7, codec, codec25)
+#                                                                 # tmin, tmin_seed7, codec, codec25, codec25_seed7,
+#                                                                 # codecfast, cnn10, codecs)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -300,4 +301,36 @@ recipe codec25 audio_artifacts_codec_cpu30
 "$PY" experiments/audio_artifacts/codec_robustness.py "$CKPT" --experiment audio_artifacts_codec_cpu30 \
   --out codec_robustness_codec25
 "$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_codec_cpu30
+fi
+# Its second seed. ONLY=codec25_seed7 runs it.
+if part codec25_seed7; then
+EVAL_DATA=
+recipe codec25_seed7 audio_artifacts_codec_cpu30 seed=7
+"$PY" experiments/audio_artifacts/codec_robustness.py "$CKPT" --experiment audio_artifacts_codec_cpu30 \
+  --out codec_robustness_codec25_seed7
+fi
+
+# The same share through the cheap round trip (native 32 kHz, AAC's fast coder, 48-96 kbit/s drawn per
+# sample; README "After 16-bit PCM and AAC"): trained, then scored like codec25 (the full 48 kHz,
+# 96 kbit/s round trip) and timed. ONLY=codecfast runs it.
+if part codecfast; then
+EVAL_DATA=
+recipe codecfast audio_artifacts_codecfast_cpu30
+"$PY" experiments/audio_artifacts/codec_robustness.py "$CKPT" --experiment audio_artifacts_codecfast_cpu30 \
+  --out codec_robustness_codecfast
+"$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_codecfast_cpu30
+fi
+
+# Depth instead of width (README "Deeper: CNN10"): the 4-band probe with CNN10's two 3x3 convs per
+# block instead of CNN6's one 5x5 (compare with the 4-band row of freq_bands_probe.json). ONLY=cnn10 runs it.
+if part cnn10; then
+probe cnn10 cnn10_probe audio_artifacts_bands4_cpu30 model.net.arch cnn10
+fi
+
+# Three deliveries (README "After 16-bit PCM and AAC"): the default's two seeds and the coded recipe's
+# two seeds through AAC, MP3 and Opus round trips. Needs the bands4 and codec25 runs. ONLY=codecs runs it.
+if part codecs; then
+"$PY" experiments/audio_artifacts/codec_robustness.py \
+  "$(best bands4)" "$(best bands4_seed7)" "$(best codec25)" "$(best codec25_seed7)" \
+  --experiment audio_artifacts_bands4_cpu30 --codecs aac mp3 opus --out codec_robustness_codecs
 fi

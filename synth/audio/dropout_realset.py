@@ -116,8 +116,10 @@ class DropoutRealSetConfig:
 # ------------------------------------------------------------------------------------------ decoding
 
 
-def decode_on_timeline(path: str | os.PathLike, sample_rate: int) -> np.ndarray:
+def decode_on_timeline(path: str | os.PathLike | bytes, sample_rate: int) -> np.ndarray:
     """The first audio stream of ``path`` as float32 mono ``(n,)`` at ``sample_rate``, on its timeline.
+
+    ``path`` may also be the container's bytes (as :func:`encode` returns them), decoded in memory.
 
     Each packet is decoded with PyAV and each decoded frame (downmixed to mono float) is placed at its
     pts, relative to the stream's start time, on a zero-filled timeline as long as the stream's
@@ -129,12 +131,13 @@ def decode_on_timeline(path: str | os.PathLike, sample_rate: int) -> np.ndarray:
 
     from synth.media import MediaError
 
-    name = os.fspath(path)
-    if not Path(name).is_file():
+    in_memory = isinstance(path, bytes)
+    name = "<in-memory container>" if in_memory else os.fspath(path)
+    if not in_memory and not Path(name).is_file():
         raise MediaError(f"{name}: no such file")
     pieces: list[tuple[int, np.ndarray]] = []
     try:
-        with av.open(name) as container:
+        with av.open(io.BytesIO(path) if in_memory else name) as container:
             if not container.streams.audio:
                 raise MediaError(f"{name}: no audio stream")
             stream = container.streams.audio[0]
@@ -178,13 +181,22 @@ def _samples(ticks: int, time_base: Fraction, rate: int) -> int:
 # ------------------------------------------------------------------------------------------ encoding
 
 
-def encode(audio: np.ndarray, sample_rate: int, codec: str) -> bytes:
-    """``audio`` (float32 mono ``(n,)``) encoded with ``codec`` into an in-memory MP4."""
-    encoder, _, kbps = CODECS[codec]
+def encode(
+    audio: np.ndarray,
+    sample_rate: int,
+    codec: str,
+    options: dict[str, str] | None = None,
+    kbps: float | None = None,
+) -> bytes:
+    """``audio`` (float32 mono ``(n,)``) encoded with ``codec`` into an in-memory MP4; ``options``
+    are the FFmpeg encoder's private options (e.g. ``{"aac_coder": "fast"}``) and ``kbps`` replaces
+    the codec's bit rate of :data:`CODECS`."""
+    encoder, _, default_kbps = CODECS[codec]
+    kbps = default_kbps if kbps is None else kbps
     buf = io.BytesIO()
     with av.open(buf, "w", format="mp4") as container:
-        stream = container.add_stream(encoder, rate=sample_rate, layout="mono")
-        stream.codec_context.bit_rate = kbps * 1000
+        stream = container.add_stream(encoder, rate=sample_rate, layout="mono", options=dict(options or {}))
+        stream.codec_context.bit_rate = int(round(kbps * 1000))
         stream.codec_context.thread_count = 1
         frame = av.AudioFrame.from_ndarray(
             np.ascontiguousarray(audio, dtype=np.float32)[None, :], format="flt", layout="mono"

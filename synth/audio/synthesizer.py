@@ -33,9 +33,17 @@ class AudioArtifactSynth:
         seed: int,
         clean_label: str = "none",
         codec_prob: float = 0.0,
+        codec_fast: bool = False,
+        codec_kbps_range: Sequence[float] | None = None,
     ) -> None:
         if not 0.0 <= float(codec_prob) <= 1.0:
             raise ValueError(f"data.codec_prob must be in [0, 1], got {codec_prob}")
+        if codec_kbps_range is not None:
+            codec_kbps_range = tuple(float(v) for v in codec_kbps_range)
+            if len(codec_kbps_range) != 2 or not 8 <= codec_kbps_range[0] <= codec_kbps_range[1] <= 320:
+                raise ValueError(
+                    f"data.codec_kbps_range must be [low, high] within [8, 320] kbit/s, got {list(codec_kbps_range)}"
+                )
         classes = list(classes)
         missing = [c for c in classes if c != clean_label and c not in defects]
         if missing:
@@ -52,6 +60,8 @@ class AudioArtifactSynth:
         self.seed = int(seed)
         self.meta = AudioMeta(sample_rate=self.sample_rate)
         self.codec_prob = float(codec_prob)
+        self.codec_fast = bool(codec_fast)
+        self.codec_kbps_range = codec_kbps_range
 
     def label_of(self, index: int) -> str:
         return self.classes[index % len(self.classes)]
@@ -67,7 +77,9 @@ class AudioArtifactSynth:
         else:
             audio, target = self.defects[label](clean, rng, self.meta)
         if self.codec_prob > 0 and rng.random() < self.codec_prob:
-            audio = codec_round_trip(audio, self.sample_rate)
-            target.stats["codec"] = "aac"
+            kbps = None if self.codec_kbps_range is None else float(rng.uniform(*self.codec_kbps_range))
+            audio = codec_round_trip(audio, self.sample_rate, fast=self.codec_fast, kbps=kbps)
+            variant = " fast" if self.codec_fast else ""
+            target.stats["codec"] = f"aac{variant}" if kbps is None else f"aac{variant} {kbps:.0f}k"
         target.stats["source"] = info
         return audio, target

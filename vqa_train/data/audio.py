@@ -37,12 +37,23 @@ class AudioArtifactDataModule(SyntheticDataModule):
         num_workers: int = 0,
         pin_memory: bool = False,
         codec_prob: float = 0.0,
+        codec_fast: bool = False,
+        codec_kbps_range: Sequence[float] | None = None,
     ) -> None:
         super().__init__(
             seed, train_size, val_size, test_size, fresh_train_samples, batch_size, num_workers, pin_memory
         )
         self.synth = AudioArtifactSynth(
-            source, dict(defects), list(classes), sample_rate, segment_s, seed, clean_label, codec_prob
+            source,
+            dict(defects),
+            list(classes),
+            sample_rate,
+            segment_s,
+            seed,
+            clean_label,
+            codec_prob,
+            codec_fast,
+            codec_kbps_range,
         )
         self.classes = list(classes)
 
