@@ -49,6 +49,14 @@ recipe() {
   cp "$RUN/${name}_eval/confusion_matrix.png" "$RESULTS/${name}_confusion_matrix.png"
 }
 
+# coded NAME EXPERIMENT [OVERRIDES...]: recipe NAME on the current data ($EVAL_DATA emptied), then its
+# best checkpoint scored as delivered (16-bit PCM, AAC) into $RESULTS/codec_robustness_NAME.json.
+coded() {
+  EVAL_DATA=
+  recipe "$@"
+  "$PY" experiments/audio_artifacts/codec_robustness.py "$CKPT" --experiment "$2" --out "codec_robustness_$1"
+}
+
 if [ "${ONLY:-}" = "" ]; then
 start=$(date +%s)
 "$PY" train.py experiment=audio_artifacts_cpu30 "hydra.run.dir=$RUN/train"
@@ -296,28 +304,19 @@ fi
 # The 4-band recipe with a quarter of its samples through an AAC round trip (README "After 16-bit PCM
 # and AAC"): trained, scored on the plain test split, then as delivered. ONLY=codec25 runs it.
 if part codec25; then
-EVAL_DATA=
-recipe codec25 audio_artifacts_codec_cpu30
-"$PY" experiments/audio_artifacts/codec_robustness.py "$CKPT" --experiment audio_artifacts_codec_cpu30 \
-  --out codec_robustness_codec25
+coded codec25 audio_artifacts_codec_cpu30
 "$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_codec_cpu30
 fi
 # Its second seed. ONLY=codec25_seed7 runs it.
 if part codec25_seed7; then
-EVAL_DATA=
-recipe codec25_seed7 audio_artifacts_codec_cpu30 seed=7
-"$PY" experiments/audio_artifacts/codec_robustness.py "$CKPT" --experiment audio_artifacts_codec_cpu30 \
-  --out codec_robustness_codec25_seed7
+coded codec25_seed7 audio_artifacts_codec_cpu30 seed=7
 fi
 
 # The same share through the cheap round trip (native 32 kHz, AAC's fast coder, 48-96 kbit/s drawn per
 # sample; README "After 16-bit PCM and AAC"): trained, then scored like codec25 (the full 48 kHz,
 # 96 kbit/s round trip) and timed. ONLY=codecfast runs it.
 if part codecfast; then
-EVAL_DATA=
-recipe codecfast audio_artifacts_codecfast_cpu30
-"$PY" experiments/audio_artifacts/codec_robustness.py "$CKPT" --experiment audio_artifacts_codecfast_cpu30 \
-  --out codec_robustness_codecfast
+coded codecfast audio_artifacts_codecfast_cpu30
 "$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_codecfast_cpu30
 fi
 
