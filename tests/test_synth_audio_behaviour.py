@@ -203,7 +203,7 @@ def test_hiss_floor_and_exposure() -> None:
 # ------------------------------------------------------------------------------------------ distortion
 
 
-@pytest.mark.parametrize("mode", ["hard", "soft", "asymmetric"])
+@pytest.mark.parametrize("mode", ["hard", "soft", "asymmetric", "atan"])
 @pytest.mark.parametrize("level", [0.9, 0.01])
 def test_distortion_clipped_fraction_is_measured(mode: str, level: float) -> None:
     clean = _tones(level=level)
@@ -217,6 +217,19 @@ def test_distortion_clipped_fraction_is_measured(mode: str, level: float) -> Non
         assert target.stats["clipped_fraction"] == pytest.approx(measured)
         assert measured >= 0.01  # the weakest setting clips at least 1 % of the samples
         assert target.stats["distortion_db"] > -40
+
+
+def test_distortion_atan_keeps_rising_and_is_not_drawn_by_default() -> None:
+    """The arctangent curve is monotonic past the knee (no flat tops), unlike hard clipping."""
+    assert "atan" not in Distortion().mode_choices
+    ramp = np.linspace(-1.0, 1.0, SR, dtype=np.float32)[None]
+    out, levels = functional.distort(ramp, "atan", gain=4.0, ceiling=0.5)
+    assert np.all(np.diff(out[0]) > 0) and np.max(np.abs(out)) < 0.5  # rising everywhere, under the ceiling
+    assert levels[0] == pytest.approx(0.5 * 2 / np.pi * np.arctan(np.pi / 2), rel=1e-6)
+    hard, _ = functional.distort(ramp, "hard", gain=4.0, ceiling=0.5)
+    assert np.sum(np.diff(hard[0]) == 0) > SR // 2  # three quarters of the ramp sits on the ceiling
+    out, target = Distortion(mode_choices=("atan",))(_tones(level=0.5), np.random.default_rng(0), META)
+    assert target.params["mode"] == "atan" and target.stats["exposure_db"] >= target.params["band_margin_db"]
 
 
 def test_distortion_weakest_hard_clip_is_one_percent() -> None:

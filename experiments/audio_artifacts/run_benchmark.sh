@@ -8,7 +8,7 @@
 #                                                                 # fill, freq_bands, bands4, bands4_seed7, rows8,
 #                                                                 # smoothing, weight_decay, wave, wave_seed7,
 #                                                                 # tmin, tmin_seed7, codec, codec25, codec25_seed7,
-#                                                                 # codecfast, cnn10, codecs)
+#                                                                 # codecfast, cnn10, codecs, clippers, atan)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -332,4 +332,20 @@ if part codecs; then
 "$PY" experiments/audio_artifacts/codec_robustness.py \
   "$(best bands4)" "$(best bands4_seed7)" "$(best codec25)" "$(best codec25_seed7)" \
   --experiment audio_artifacts_bands4_cpu30 --codecs aac mp3 opus --out codec_robustness_codecs
+fi
+
+# Other clippers (README "Other clippers"): the default's two seeds on the test split's distortion
+# samples re-clipped along each of FFmpeg's asoftclip curves. Needs the bands4 runs. ONLY=clippers runs it.
+if part clippers; then
+"$PY" experiments/audio_artifacts/other_clippers.py "$(best bands4)" "$(best bands4_seed7)" \
+  --experiment audio_artifacts_bands4_cpu30
+fi
+
+# The 4-band recipe with the arctangent clipper drawn too (README "Other clippers"): trained, scored on
+# the default test split, then on its distortion re-clipped by FFmpeg's curves. ONLY=atan runs it.
+if part atan; then
+EVAL_DATA=
+recipe atan audio_artifacts_atan_cpu30
+"$PY" experiments/audio_artifacts/other_clippers.py "$CKPT" --experiment audio_artifacts_bands4_cpu30 \
+  --out other_clippers_atan
 fi

@@ -11,7 +11,8 @@ from synth.audio import functional
 from synth.audio.base import AudioDefect, check_audio
 from synth.core import AudioMeta, Target, uniform
 
-MODES = ("hard", "soft", "asymmetric")
+MODES = ("hard", "soft", "asymmetric", "atan")
+DEFAULT_MODES = ("hard", "soft", "asymmetric")
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,9 @@ class Distortion(AudioDefect):
     - ``hard``: flat tops at the ceiling (a converter or codec fed too hot);
     - ``soft``: ``tanh`` saturation (tape, transformer, limiter pushed too far);
     - ``asymmetric``: tanh with the negative half saturating at ``asymmetry_range`` (0.3-0.8) of
-      the positive ceiling, adding even harmonics like a single-ended valve or transistor stage.
+      the positive ceiling, adding even harmonics like a single-ended valve or transistor stage;
+    - ``atan`` (not drawn by default; add it to ``mode_choices``): an arctangent curve that keeps
+      rising past the knee and never flattens, as gentle saturation plug-ins do.
 
     The pre-gain is set per clip: first the gain that sends ``min_clipped_fraction`` (1 %) of the
     samples to the clip level, then ``drive_db_range`` (0-12 dB) more. So the weakest setting clips
@@ -46,7 +49,7 @@ class Distortion(AudioDefect):
         "band_margin_db_range": (-60.0, 40.0),
     }
 
-    mode_choices: tuple[str, ...] = MODES
+    mode_choices: tuple[str, ...] = DEFAULT_MODES
     drive_db_range: tuple[float, float] = (0.0, 12.0)
     min_clipped_fraction: float = 0.01
     ceiling_dbfs_range: tuple[float, float] = (-6.0, 0.0)

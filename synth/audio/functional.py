@@ -522,7 +522,8 @@ def distort(
 
     ``hard``: flat tops at +/-ceiling. ``soft``: ``ceiling * tanh``. ``asymmetric``: tanh with the
     negative half saturating at ``asymmetry * ceiling`` (even harmonics, like an overdriven
-    single-ended stage). A driven sample past the knee (``|gain * x| >= SOFT_KNEE`` of its side's
+    single-ended stage). ``atan``: ``ceiling * 2/pi * atan(pi/2 * x)``, a curve that never flattens
+    (at 3x past the knee it is still at 86 % of the ceiling, where tanh is at 99.5 %). A driven sample past the knee (``|gain * x| >= SOFT_KNEE`` of its side's
     ceiling) counts as clipped; returns the audio and the output levels ``(positive, negative)``
     at and beyond which a sample is clipped.
     """
@@ -542,8 +543,12 @@ def distort(
             raise ValueError(f"asymmetry must be in (0, 1], got {asymmetry}")
         out = np.where(u >= 0, np.tanh(u), asymmetry * np.tanh(u / asymmetry)) * ceiling
         levels = (float(np.tanh(SOFT_KNEE)) * ceiling, asymmetry * float(np.tanh(SOFT_KNEE)) * ceiling)
+    elif mode == "atan":
+        out = np.arctan(u * (np.pi / 2)) * (2 / np.pi) * ceiling
+        knee = float(np.arctan(SOFT_KNEE * np.pi / 2) * 2 / np.pi) * ceiling
+        levels = (knee, knee)
     else:
-        raise ValueError(f"unknown distortion mode {mode!r}; expected hard, soft or asymmetric")
+        raise ValueError(f"unknown distortion mode {mode!r}; expected hard, soft, asymmetric or atan")
     # levels are rounded like the output, so a sample driven exactly to a level counts as clipped
     return out.astype(np.float32), (float(np.float32(levels[0])), float(np.float32(levels[1])))
 
