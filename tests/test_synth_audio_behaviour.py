@@ -177,7 +177,7 @@ def test_clicks_defect_targets_follow_moved_clicks() -> None:
 # ------------------------------------------------------------------------------------------------ hiss
 
 
-@pytest.mark.parametrize("colour", ["white", "pink", "brown", "blue"])
+@pytest.mark.parametrize("colour", ["white", "pink", "brown", "blue", "violet"])
 @pytest.mark.parametrize("snr", [5.0, 18.0, 30.0])
 def test_hiss_reaches_the_requested_snr(colour: str, snr: float) -> None:
     clean = _tones(level=0.3)
@@ -187,6 +187,22 @@ def test_hiss_reaches_the_requested_snr(colour: str, snr: float) -> None:
     measured = 20 * np.log10(_rms(clean) / _rms(noise))
     assert measured == pytest.approx(snr, abs=1.0)
     assert target.stats["snr_db"] == pytest.approx(measured, abs=0.1)
+
+
+def test_hiss_violet_is_steeper_than_blue_and_not_drawn_by_default() -> None:
+    """Violet noise rises 6 dB per octave: 3 dB per octave more than blue, measured between octaves."""
+    assert "violet" not in Hiss().colour_choices
+    silent = np.zeros((1, SR), np.float32)
+    bands = [(1000.0, 2000.0), (4000.0, 8000.0)]
+    rise = {}
+    for colour in ("blue", "violet"):
+        hiss = Hiss(
+            colour_choices=(colour,), slope_jitter_db_range=(0.0, 0.0), floor_dbfs_range=(-30.0, -30.0)
+        )
+        out, _ = hiss(silent, np.random.default_rng(3), META)
+        low, high = functional.band_powers(out.astype(np.float64), SR, bands) / [1000.0, 4000.0]  # per Hz
+        rise[colour] = 10 * np.log10(high / low) / 2  # dB per octave over the two octaves between
+    assert rise["blue"] == pytest.approx(3.0, abs=1.0) and rise["violet"] == pytest.approx(6.0, abs=1.0)
 
 
 def test_hiss_floor_and_exposure() -> None:

@@ -37,31 +37,39 @@ AUDIBLE_DB = 2.0  # the lowest spectral exposure the synthesiser accepts as audi
 CURVES = ("hard", "tanh", "atan", "cubic", "exp", "alg", "quintic", "sin", "erf")
 
 
-def asoftclip(audio: np.ndarray, sample_rate: int, curve: str) -> np.ndarray:
-    """``audio`` (float64 mono ``(n,)``) through FFmpeg's ``asoftclip=type=<curve>:threshold=1``."""
+def ffmpeg_audio(sample_rate: int, name: str, args: str, audio: np.ndarray | None = None) -> np.ndarray:
+    """Mono float64 ``(n,)`` out of FFmpeg's audio filter ``name=args``, run in-process through PyAV's
+    libavfilter: fed ``audio`` (float64 mono ``(n,)``, same length out), or a source filter when None."""
     graph = Graph()
-    source = graph.add_abuffer(format="dbl", sample_rate=sample_rate, layout="mono")
-    clip = graph.add("asoftclip", f"type={curve}:threshold=1")
+    node = graph.add(name, args)
+    if audio is not None:
+        source = graph.add_abuffer(format="dbl", sample_rate=sample_rate, layout="mono")
+        source.link_to(node)
     sink = graph.add("abuffersink")
-    source.link_to(clip)
-    clip.link_to(sink)
+    node.link_to(sink)
     graph.configure()
-    frame = av.AudioFrame.from_ndarray(
-        np.ascontiguousarray(audio, np.float64)[None], format="dbl", layout="mono"
-    )
-    frame.sample_rate, frame.pts = sample_rate, 0
-    graph.push(frame)
-    graph.push(None)
+    if audio is not None:
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(audio, np.float64)[None], format="dbl", layout="mono"
+        )
+        frame.sample_rate, frame.pts = sample_rate, 0
+        graph.push(frame)
+        graph.push(None)
     pieces = []
     while True:
         try:
-            pieces.append(graph.pull().to_ndarray()[0])
+            pieces.append(graph.pull().to_ndarray()[0].astype(np.float64))
         except (av.error.EOFError, av.error.BlockingIOError):
             break
     out = np.concatenate(pieces) if pieces else np.zeros(0)
-    if out.shape != audio.shape:
-        raise RuntimeError(f"asoftclip type={curve} returned {out.shape[0]} samples for {audio.shape[0]}")
+    if audio is not None and out.shape != audio.shape:
+        raise RuntimeError(f"{name}={args} returned {out.shape[0]} samples for {audio.shape[0]}")
     return out
+
+
+def asoftclip(audio: np.ndarray, sample_rate: int, curve: str) -> np.ndarray:
+    """``audio`` (float64 mono ``(n,)``) through FFmpeg's ``asoftclip=type=<curve>:threshold=1``."""
+    return ffmpeg_audio(sample_rate, "asoftclip", f"type={curve}:threshold=1", audio)
 
 
 def main(checkpoints: list[str], experiment: str, out_name: str) -> dict:

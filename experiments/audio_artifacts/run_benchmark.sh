@@ -8,7 +8,8 @@
 #                                                                 # fill, freq_bands, bands4, bands4_seed7, rows8,
 #                                                                 # smoothing, weight_decay, wave, wave_seed7,
 #                                                                 # tmin, tmin_seed7, codec, codec25, codec25_seed7,
-#                                                                 # codecfast, cnn10, codecs, clippers, atan)
+#                                                                 # codecfast, cnn10, codecs, clippers, atan, noises,
+#                                                                 # violet)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -348,4 +349,21 @@ EVAL_DATA=
 recipe atan audio_artifacts_atan_cpu30
 "$PY" experiments/audio_artifacts/other_clippers.py "$CKPT" --experiment audio_artifacts_bands4_cpu30 \
   --out other_clippers_atan
+fi
+
+# Other noises (README "Other clippers, other noises"): the default's two seeds on the test split's hiss
+# with its noise swapped for each of FFmpeg's anoisesrc colours at the same exposure. Needs the bands4
+# runs. ONLY=noises runs it.
+if part noises; then
+"$PY" experiments/audio_artifacts/other_noises.py "$(best bands4)" "$(best bands4_seed7)" \
+  --experiment audio_artifacts_bands4_cpu30
+fi
+
+# The 4-band recipe with violet hiss drawn too (README "Other clippers, other noises"): trained, scored on
+# the default test split, then on its hiss with FFmpeg's noises. ONLY=violet runs it.
+if part violet; then
+EVAL_DATA=
+recipe violet audio_artifacts_violet_cpu30
+"$PY" experiments/audio_artifacts/other_noises.py "$CKPT" --experiment audio_artifacts_bands4_cpu30 \
+  --out other_noises_violet
 fi

@@ -11,7 +11,8 @@ from synth.audio import functional
 from synth.audio.base import AudioDefect, check_audio
 from synth.core import AudioMeta, Target, integer, uniform
 
-COLOUR_SLOPES_DB_PER_OCTAVE = {"white": 0.0, "pink": -3.0, "brown": -6.0, "blue": 3.0}
+COLOUR_SLOPES_DB_PER_OCTAVE = {"white": 0.0, "pink": -3.0, "brown": -6.0, "blue": 3.0, "violet": 6.0}
+DEFAULT_COLOURS = ("white", "pink", "brown", "blue")
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,8 @@ class Hiss(AudioDefect):
     ``colour_choices`` picks the power-spectrum slope (white 0, pink -3, brown -6, blue +3 dB per
     octave), shifted by ``slope_jitter_db_range`` (+/-1 dB/octave) so colours form a continuum:
     tape and analogue chains hiss white to pink, rumbly sources are brown-ish, dither and noise
-    shaping push noise up in frequency (blue). ``snr_db_range`` (5-30 dB, clip RMS over noise RMS)
+    shaping push noise up in frequency (blue; ``violet``, +6 dB per octave, the steeper end of
+    noise-shaped dither, is not drawn by default: add it to ``colour_choices``). ``snr_db_range`` (5-30 dB, clip RMS over noise RMS)
     spans a broken feed to a noisy-but-usable recording; 30 dB of white hiss is still clearly
     audible in the high band of music and speech. ``floor_dbfs_range`` (-60 to -48 dBFS RMS) is
     the noise floor of a noisy chain, so near-silent clips still carry audible hiss (the achieved
@@ -40,7 +42,7 @@ class Hiss(AudioDefect):
         "slope_jitter_db_range": (-6.0, 6.0),
     }
 
-    colour_choices: tuple[str, ...] = ("white", "pink", "brown", "blue")
+    colour_choices: tuple[str, ...] = DEFAULT_COLOURS
     slope_jitter_db_range: tuple[float, float] = (-1.0, 1.0)
     snr_db_range: tuple[float, float] = (5.0, 30.0)
     floor_dbfs_range: tuple[float, float] = (-60.0, -48.0)
