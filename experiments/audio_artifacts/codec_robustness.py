@@ -23,11 +23,10 @@ the confusion matrices, to ``results/<--out>.json`` (default ``codec_robustness`
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
-from errors_by_source import experiment_data
+from errors_by_source import checkpoint_parser, command_line, experiment_data
 
 from synth.audio.delivery import CODEC_RATE, codec_round_trip
 from synth.audio.dropout_realset import CODECS
@@ -74,11 +73,13 @@ def main(checkpoints: list[str], experiment: str, out_name: str, codecs: tuple[s
             )
         rows.append(row)
     result = {
-        "command": "python experiments/audio_artifacts/codec_robustness.py "
-        + " ".join(checkpoints)
-        + f" --experiment {experiment}"
-        + (f" --out {out_name}" if out_name != "codec_robustness" else "")
-        + (f" --codecs {' '.join(codecs)}" if tuple(codecs) != ("aac",) else ""),
+        "command": command_line(
+            __file__,
+            checkpoints,
+            experiment,
+            out_name,
+            *(["--codecs", *codecs] if tuple(codecs) != ("aac",) else []),
+        ),
         "experiment": experiment,
         "conditions": {
             "float": "as synthesised",
@@ -95,10 +96,7 @@ def main(checkpoints: list[str], experiment: str, out_name: str, codecs: tuple[s
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("checkpoints", nargs="+")
-    ap.add_argument("--experiment", default="audio_artifacts_bands4_cpu30")
-    ap.add_argument("--out", default="codec_robustness", help="results/<OUT>.json")
+    ap = checkpoint_parser(__doc__, "codec_robustness")
     ap.add_argument(
         "--codecs", nargs="+", default=["aac"], choices=sorted(CODECS), help="delivery round trips"
     )

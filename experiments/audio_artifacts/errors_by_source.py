@@ -32,6 +32,48 @@ def experiment_data(experiment: str, *overrides: str):
     return cfg, hydra.utils.instantiate(cfg.data, _convert_="partial")
 
 
+def checkpoint_parser(doc: str, out_default: str) -> argparse.ArgumentParser:
+    """The command line of the scripts here that score checkpoints: ``CKPT...``, ``--experiment``
+    (whose test split they use) and ``--out`` (``results/<OUT>.json``)."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("checkpoints", nargs="+")
+    ap.add_argument("--experiment", default="audio_artifacts_bands4_cpu30")
+    ap.add_argument("--out", default=out_default, help="results/<OUT>.json")
+    return ap
+
+
+def command_line(script: str, checkpoints: list[str], experiment: str, out_name: str, *extra: str) -> str:
+    """How to rerun such a script (what its results JSON records as ``command``); ``--out`` only
+    where it is not the script's own name."""
+    name = Path(script).stem
+    words = ["python", f"experiments/audio_artifacts/{name}.py", *checkpoints, "--experiment", experiment]
+    if out_name != name:
+        words += ["--out", out_name]
+    return " ".join([*words, *extra])
+
+
+def predictions(checkpoints: list[str], conditions: dict, classes: list[str]):
+    """Per checkpoint, ``(ckpt, {condition: predicted class names})`` for each named condition (a
+    list or array of float32 segments), scored in batches of 64."""
+    import numpy as np
+
+    from vqa_train.checkpoint import load_detector
+    from vqa_train.evaluation.audio_segments import predict_probs
+
+    for ckpt in checkpoints:
+        net, _ = load_detector(ckpt)
+        yield (
+            ckpt,
+            {
+                name: [
+                    classes[p]
+                    for p in predict_probs(net, np.stack(segments), 64, desc=f"scoring {name}").argmax(1)
+                ]
+                for name, segments in conditions.items()
+            },
+        )
+
+
 def test_synth(experiment: str):
     """The segment synthesizer of ``experiment`` and the size of its test split."""
     cfg, dm = experiment_data(experiment)

@@ -17,18 +17,15 @@ Writes ``results/<--out>.json`` (default ``other_clippers``).
 
 from __future__ import annotations
 
-import argparse
 from collections import Counter
 from pathlib import Path
 
 import av
 import numpy as np
 from av.filter import Graph
-from errors_by_source import defect_segments, test_synth
+from errors_by_source import checkpoint_parser, command_line, defect_segments, predictions, test_synth
 
 from synth.audio.functional import db_to_gain, distortion_exposure_db
-from vqa_train.checkpoint import load_detector
-from vqa_train.evaluation.audio_segments import predict_probs
 from vqa_train.progress import track
 from vqa_train.utils.atomic import write_json
 
@@ -92,14 +89,12 @@ def main(checkpoints: list[str], experiment: str, out_name: str) -> dict:
             exposure[curve].append(distortion_exposure_db(clean, y, sr))
     classes = list(synth.classes)
     rows = []
-    for ckpt in checkpoints:
-        net, _ = load_detector(ckpt)
+    for ckpt, predicted in predictions(checkpoints, conditions, classes):
         row: dict = {"ckpt_path": ckpt}
-        for name, segments in conditions.items():
-            pred = predict_probs(net, np.stack(segments), 64, desc=f"scoring {name}").argmax(1)
-            called = Counter(classes[p] for p in pred)
+        for name, pred in predicted.items():
+            called = Counter(pred)
             heard = np.asarray(exposure[name]) >= AUDIBLE_DB
-            hit = np.asarray([classes[p] == "distortion" for p in pred])
+            hit = np.asarray([p == "distortion" for p in pred])
             row[name] = {
                 "distortion_recall": called["distortion"] / len(pred),
                 "distortion_recall_exposed": float(hit[heard].mean()) if heard.any() else None,
@@ -111,10 +106,7 @@ def main(checkpoints: list[str], experiment: str, out_name: str) -> dict:
             )
         rows.append(row)
     result = {
-        "command": "python experiments/audio_artifacts/other_clippers.py "
-        + " ".join(checkpoints)
-        + f" --experiment {experiment}"
-        + (f" --out {out_name}" if out_name != "other_clippers" else ""),
+        "command": command_line(__file__, checkpoints, experiment, out_name),
         "experiment": experiment,
         "segments": len(conditions["synthesised"]),
         "synthesised_modes": dict(modes),
@@ -129,9 +121,5 @@ def main(checkpoints: list[str], experiment: str, out_name: str) -> dict:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("checkpoints", nargs="+")
-    ap.add_argument("--experiment", default="audio_artifacts_bands4_cpu30")
-    ap.add_argument("--out", default="other_clippers", help="results/<OUT>.json")
-    a = ap.parse_args()
+    a = checkpoint_parser(__doc__, "other_clippers").parse_args()
     main(a.checkpoints, a.experiment, a.out)

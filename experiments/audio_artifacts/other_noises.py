@@ -18,19 +18,16 @@ Writes ``results/<--out>.json`` (default ``other_noises``).
 
 from __future__ import annotations
 
-import argparse
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from errors_by_source import defect_segments, test_synth
+from errors_by_source import checkpoint_parser, command_line, defect_segments, predictions, test_synth
 from hiss_exposure import exposure_db
 from other_clippers import ffmpeg_audio
 
 from synth.audio.base import fit_peak
 from synth.audio.functional import HISS_BANDS_HZ, PEAK, band_powers, usable_bands
-from vqa_train.checkpoint import load_detector
-from vqa_train.evaluation.audio_segments import predict_probs
 from vqa_train.progress import track
 from vqa_train.utils.atomic import write_json
 
@@ -70,20 +67,15 @@ def main(checkpoints: list[str], experiment: str, out_name: str) -> dict:
             conditions[colour].append(mix[0])
     classes = list(synth.classes)
     rows = []
-    for ckpt in checkpoints:
-        net, _ = load_detector(ckpt)
+    for ckpt, predicted in predictions(checkpoints, conditions, classes):
         row: dict = {"ckpt_path": ckpt}
-        for name, segments in conditions.items():
-            pred = predict_probs(net, np.stack(segments), 64, desc=f"scoring {name}").argmax(1)
-            called = Counter(classes[p] for p in pred)
+        for name, pred in predicted.items():
+            called = Counter(pred)
             row[name] = {"hiss_recall": called["hiss"] / len(pred), "called": dict(called)}
             print(f"{Path(ckpt).parent.parent.name:24} {name:12} hiss_recall={row[name]['hiss_recall']:.3f}")
         rows.append(row)
     result = {
-        "command": "python experiments/audio_artifacts/other_noises.py "
-        + " ".join(checkpoints)
-        + f" --experiment {experiment}"
-        + (f" --out {out_name}" if out_name != "other_noises" else ""),
+        "command": command_line(__file__, checkpoints, experiment, out_name),
         "experiment": experiment,
         "segments": len(conditions["synthesised"]),
         "synthesised_colours": dict(colours),
@@ -95,9 +87,5 @@ def main(checkpoints: list[str], experiment: str, out_name: str) -> dict:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("checkpoints", nargs="+")
-    ap.add_argument("--experiment", default="audio_artifacts_bands4_cpu30")
-    ap.add_argument("--out", default="other_noises", help="results/<OUT>.json")
-    a = ap.parse_args()
+    a = checkpoint_parser(__doc__, "other_noises").parse_args()
     main(a.checkpoints, a.experiment, a.out)

@@ -50,6 +50,15 @@ recipe() {
   cp "$RUN/${name}_eval/confusion_matrix.png" "$RESULTS/${name}_confusion_matrix.png"
 }
 
+# probed NAME EXPERIMENT PROBE: recipe NAME on the current data ($EVAL_DATA emptied), then
+# experiments/audio_artifacts/PROBE.py on its best checkpoint and the default's test split, into
+# $RESULTS/PROBE_NAME.json.
+probed() {
+  EVAL_DATA=
+  recipe "$1" "$2"
+  "$PY" "experiments/audio_artifacts/$3.py" "$CKPT" --experiment audio_artifacts_bands4_cpu30 --out "$3_$1"
+}
+
 # coded NAME EXPERIMENT [OVERRIDES...]: recipe NAME on the current data ($EVAL_DATA emptied), then its
 # best checkpoint scored as delivered (16-bit PCM, AAC) into $RESULTS/codec_robustness_NAME.json.
 coded() {
@@ -345,10 +354,7 @@ fi
 # The 4-band recipe with the arctangent clipper drawn too (README "Other clippers"): trained, scored on
 # the default test split, then on its distortion re-clipped by FFmpeg's curves. ONLY=atan runs it.
 if part atan; then
-EVAL_DATA=
-recipe atan audio_artifacts_atan_cpu30
-"$PY" experiments/audio_artifacts/other_clippers.py "$CKPT" --experiment audio_artifacts_bands4_cpu30 \
-  --out other_clippers_atan
+probed atan audio_artifacts_atan_cpu30 other_clippers
 fi
 
 # Other noises (README "Other clippers, other noises"): the default's two seeds on the test split's hiss
@@ -362,8 +368,5 @@ fi
 # The 4-band recipe with violet hiss drawn too (README "Other clippers, other noises"): trained, scored on
 # the default test split, then on its hiss with FFmpeg's noises. ONLY=violet runs it.
 if part violet; then
-EVAL_DATA=
-recipe violet audio_artifacts_violet_cpu30
-"$PY" experiments/audio_artifacts/other_noises.py "$CKPT" --experiment audio_artifacts_bands4_cpu30 \
-  --out other_noises_violet
+probed violet audio_artifacts_violet_cpu30 other_noises
 fi

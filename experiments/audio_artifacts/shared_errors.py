@@ -11,13 +11,12 @@ belong to the data or to the model family. Prints the table and writes ``results
 
 from __future__ import annotations
 
-import argparse
 import itertools
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from errors_by_source import experiment_data
+from errors_by_source import checkpoint_parser, command_line, experiment_data
 
 from vqa_train.checkpoint import load_detector
 from vqa_train.evaluation.audio_segments import predict_probs, simulated_split
@@ -67,10 +66,7 @@ def main(checkpoints: list[str], experiment: str, out_name: str) -> dict:
         )
     print(f"wrong for every checkpoint: {len(shared)} ({dict(pairs.most_common())}, as the first predicts)")
     result = {
-        "command": "python experiments/audio_artifacts/shared_errors.py "
-        + " ".join(checkpoints)
-        + f" --experiment {experiment}"
-        + (f" --out {out_name}" if out_name != "shared_errors" else ""),
+        "command": command_line(__file__, checkpoints, experiment, out_name),
         "checkpoints": singles,
         "ensembles": ensembles,
         "wrong_for_all": {"count": int(len(shared)), "indices": shared.tolist(), "by_pair": dict(pairs)},
@@ -80,9 +76,5 @@ def main(checkpoints: list[str], experiment: str, out_name: str) -> dict:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("checkpoints", nargs="+")
-    ap.add_argument("--experiment", default="audio_artifacts_bands4_cpu30")
-    ap.add_argument("--out", default="shared_errors", help="results/<OUT>.json")
-    a = ap.parse_args()
+    a = checkpoint_parser(__doc__, "shared_errors").parse_args()
     main(a.checkpoints, a.experiment, a.out)
