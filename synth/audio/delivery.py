@@ -34,9 +34,11 @@ def codec_round_trip(
 
     ``fast`` is the cheap variant for training data: the segment is encoded at its own rate where
     the codec takes it (no resampling either way) and with the encoder's quick mode (AAC's
-    ``aac_coder=fast``, a coarser search for the quantisers): about 4 ms per 1-s segment at 32 kHz
-    against about 17 ms. Its artefacts are of the same kind (band-limited, noise spent few bits on,
-    pre-echo around transients) and, if anything, coarser.
+    ``aac_coder=fast``, no perceptual search for the quantisers): about 4 ms per 1-s segment at
+    32 kHz against about 17 ms. It is not a stand-in for the full round trip: at the same bit rate it
+    keeps more of the quiet noise and the top octave, and a model trained on it keeps only a third of
+    the full share's gain after real AAC (experiments/audio_artifacts/README.md, "After 16-bit PCM
+    and AAC").
 
     Deterministic (single-threaded encoder), so synthetic samples stay a function of their seed.
     """

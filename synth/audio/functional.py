@@ -523,8 +523,8 @@ def distort(
     ``hard``: flat tops at +/-ceiling. ``soft``: ``ceiling * tanh``. ``asymmetric``: tanh with the
     negative half saturating at ``asymmetry * ceiling`` (even harmonics, like an overdriven
     single-ended stage). ``atan``: ``ceiling * 2/pi * atan(pi/2 * x)``, a curve that never flattens
-    (at 3x past the knee it is still at 86 % of the ceiling, where tanh is at 99.5 %). A driven sample past the knee (``|gain * x| >= SOFT_KNEE`` of its side's
-    ceiling) counts as clipped; returns the audio and the output levels ``(positive, negative)``
+    (at 3x past the knee it is still at 86 % of the ceiling, where tanh is at 99.5 %). A driven
+    sample past the knee (``|gain * x| >= SOFT_KNEE`` of its side's ceiling) counts as clipped; returns the audio and the output levels ``(positive, negative)``
     at and beyond which a sample is clipped.
     """
     check_audio(audio)

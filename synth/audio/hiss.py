@@ -23,8 +23,8 @@ class Hiss(AudioDefect):
     octave), shifted by ``slope_jitter_db_range`` (+/-1 dB/octave) so colours form a continuum:
     tape and analogue chains hiss white to pink, rumbly sources are brown-ish, dither and noise
     shaping push noise up in frequency (blue; ``violet``, +6 dB per octave, the steeper end of
-    noise-shaped dither, is not drawn by default: add it to ``colour_choices``). ``snr_db_range`` (5-30 dB, clip RMS over noise RMS)
-    spans a broken feed to a noisy-but-usable recording; 30 dB of white hiss is still clearly
+    noise-shaped dither, is not drawn by default: add it to ``colour_choices``).
+    ``snr_db_range`` (5-30 dB, clip RMS over noise RMS) spans a broken feed to a noisy-but-usable recording; 30 dB of white hiss is still clearly
     audible in the high band of music and speech. ``floor_dbfs_range`` (-60 to -48 dBFS RMS) is
     the noise floor of a noisy chain, so near-silent clips still carry audible hiss (the achieved
     SNR is then lower, and recorded in ``Target.stats["snr_db"]``). Likewise the noise is raised
