@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from errors_by_source import experiment_data
+from errors_by_source import command_line, experiment_data
 
 from vqa_train.checkpoint import load_detector
 from vqa_train.evaluation.audio_segments import predict_probs, simulated_split
@@ -61,9 +61,7 @@ def main(checkpoints: list[str], experiment: str) -> dict:
         print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()})
         rows.append(row)
     result = {
-        "command": "python experiments/audio_artifacts/class_offsets.py "
-        + " ".join(checkpoints)
-        + f" --experiment {experiment}",
+        "command": command_line(__file__, checkpoints, experiment, OUT.stem),
         "rows": rows,
     }
     write_json(OUT, result)

@@ -26,12 +26,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from errors_by_source import checkpoint_parser, command_line, experiment_data
+from errors_by_source import checkpoint_parser, command_line, experiment_data, predictions
 
 from synth.audio.delivery import CODEC_RATE, codec_round_trip
 from synth.audio.dropout_realset import CODECS
-from vqa_train.checkpoint import load_detector
-from vqa_train.evaluation.audio_segments import predict_probs, simulated_split
+from vqa_train.evaluation.audio_segments import simulated_split
 from vqa_train.metrics import classification_report
 from vqa_train.progress import track
 from vqa_train.utils.atomic import write_json
@@ -61,12 +60,10 @@ def main(checkpoints: list[str], experiment: str, out_name: str, codecs: tuple[s
     for codec in codecs:
         conditions[codec] = round_trip(segments, int(cfg.detector.sample_rate), codec)
     rows = []
-    for ckpt in checkpoints:
-        net, _ = load_detector(ckpt)
+    for ckpt, predicted in predictions(checkpoints, conditions, classes):
         row: dict = {"ckpt_path": ckpt}
-        for name, data in conditions.items():
-            pred = predict_probs(net, data, 64, desc=f"scoring {name}").argmax(1)
-            report = classification_report(labels, [classes[p] for p in pred], classes)
+        for name, pred in predicted.items():
+            report = classification_report(labels, pred, classes)
             row[name] = report
             print(
                 f"{Path(ckpt).parent.parent.name:28} {name:6} balanced_accuracy={report['balanced_accuracy']:.4f}"

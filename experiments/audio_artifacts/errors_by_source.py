@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import hydra
+import numpy as np
 from hydra import compose, initialize_config_dir
 
 import vqa_train  # noqa: F401  (environment defaults)
@@ -42,11 +43,12 @@ def checkpoint_parser(doc: str, out_default: str) -> argparse.ArgumentParser:
     return ap
 
 
-def command_line(script: str, checkpoints: list[str], experiment: str, out_name: str, *extra: str) -> str:
-    """How to rerun such a script (what its results JSON records as ``command``); ``--out`` only
-    where it is not the script's own name."""
+def command_line(script: str, inputs: list[str], experiment: str, out_name: str, *extra: str) -> str:
+    """How to rerun a script here that takes ``inputs`` (checkpoints or eval reports) and
+    ``--experiment``: what its results JSON records as ``command``; ``--out`` only where it is not
+    the script's own name."""
     name = Path(script).stem
-    words = ["python", f"experiments/audio_artifacts/{name}.py", *checkpoints, "--experiment", experiment]
+    words = ["python", f"experiments/audio_artifacts/{name}.py", *inputs, "--experiment", experiment]
     if out_name != name:
         words += ["--out", out_name]
     return " ".join([*words, *extra])
@@ -55,23 +57,17 @@ def command_line(script: str, checkpoints: list[str], experiment: str, out_name:
 def predictions(checkpoints: list[str], conditions: dict, classes: list[str]):
     """Per checkpoint, ``(ckpt, {condition: predicted class names})`` for each named condition (a
     list or array of float32 segments), scored in batches of 64."""
-    import numpy as np
-
+    # imported here: the scripts that only re-synthesise data need no model code
     from vqa_train.checkpoint import load_detector
     from vqa_train.evaluation.audio_segments import predict_probs
 
     for ckpt in checkpoints:
         net, _ = load_detector(ckpt)
-        yield (
-            ckpt,
-            {
-                name: [
-                    classes[p]
-                    for p in predict_probs(net, np.stack(segments), 64, desc=f"scoring {name}").argmax(1)
-                ]
-                for name, segments in conditions.items()
-            },
-        )
+        predicted = {}
+        for name, segments in conditions.items():
+            probs = predict_probs(net, np.stack(segments), 64, desc=f"scoring {name}")
+            predicted[name] = [classes[p] for p in probs.argmax(1)]
+        yield ckpt, predicted
 
 
 def test_synth(experiment: str):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from click_probe import has_speech
-from errors_by_source import defect_segments, test_synth
+from errors_by_source import command_line, defect_segments, test_synth
 
 from synth.audio.functional import click_level_db
 from vqa_train.utils.atomic import write_json
@@ -105,9 +105,7 @@ def main(reports: list[str], experiment: str) -> dict:
     for key, value in summary.items():
         print(f"{key:32} {value}")
     result = {
-        "command": "python experiments/audio_artifacts/missed_clicks.py "
-        + " ".join(reports)
-        + f" --experiment {experiment}",
+        "command": command_line(__file__, reports, experiment, "missed_clicks"),
         "early_s": EARLY_S,
         "held_run_samples": HELD_RUN,
         "summary": summary,
