@@ -9,7 +9,7 @@
 #                                                                 # smoothing, weight_decay, wave, wave_seed7,
 #                                                                 # tmin, tmin_seed7, codec, codec25, codec25_seed7,
 #                                                                 # codecfast, cnn10, codecs, clippers, atan, noises,
-#                                                                 # violet)
+#                                                                 # violet, spectra)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -369,4 +369,10 @@ fi
 # the default test split, then on its hiss with FFmpeg's noises. ONLY=violet runs it.
 if part violet; then
 probed violet audio_artifacts_violet_cpu30 other_noises
+fi
+
+# Round-trip fidelity and noise spectra (README "After 16-bit PCM and AAC", "Other clippers, other
+# noises"). ONLY=spectra runs it.
+if part spectra; then
+"$PY" experiments/audio_artifacts/spectra_checks.py
 fi
