@@ -22,6 +22,7 @@ NATIVE_RATES = {
     "mp3": {16000, 22050, 24000, 32000, 44100, 48000},
 }
 FAST_OPTIONS = {"aac": {"aac_coder": "fast"}}  # the encoder's quick mode, where it has one
+KBPS_BOUNDS = (8.0, 320.0)  # bit rates a round trip accepts
 
 
 def codec_round_trip(
@@ -44,8 +45,10 @@ def codec_round_trip(
     """
     if codec not in CODECS:
         raise ValueError(f"unknown codec {codec!r}; choose one of {sorted(CODECS)}")
-    if kbps is not None and not 8 <= kbps <= 320:
-        raise ValueError(f"codec bit rate must be in [8, 320] kbit/s, got {kbps}")
+    if kbps is not None and not KBPS_BOUNDS[0] <= kbps <= KBPS_BOUNDS[1]:
+        raise ValueError(
+            f"codec bit rate must be in [{KBPS_BOUNDS[0]:g}, {KBPS_BOUNDS[1]:g}] kbit/s, got {kbps}"
+        )
     mono = np.asarray(audio, dtype=np.float64).reshape(-1, np.shape(audio)[-1]).mean(axis=0)
     n = mono.shape[0]
     native = fast and int(sample_rate) in NATIVE_RATES.get(codec, ())

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from synth.audio.base import AudioDefect, AudioSource, check_audio
-from synth.audio.delivery import codec_round_trip
+from synth.audio.delivery import KBPS_BOUNDS, codec_round_trip
 from synth.core import AudioMeta, Target, sample_rng
 
 
@@ -40,9 +40,11 @@ class AudioArtifactSynth:
             raise ValueError(f"data.codec_prob must be in [0, 1], got {codec_prob}")
         if codec_kbps_range is not None:
             codec_kbps_range = tuple(float(v) for v in codec_kbps_range)
-            if len(codec_kbps_range) != 2 or not 8 <= codec_kbps_range[0] <= codec_kbps_range[1] <= 320:
+            low, high = KBPS_BOUNDS
+            if len(codec_kbps_range) != 2 or not low <= codec_kbps_range[0] <= codec_kbps_range[1] <= high:
                 raise ValueError(
-                    f"data.codec_kbps_range must be [low, high] within [8, 320] kbit/s, got {list(codec_kbps_range)}"
+                    f"data.codec_kbps_range must be [low, high] within [{low:g}, {high:g}] kbit/s, "
+                    f"got {list(codec_kbps_range)}"
                 )
         classes = list(classes)
         missing = [c for c in classes if c != clean_label and c not in defects]
