@@ -145,3 +145,23 @@ def test_time_min_pools_the_quietest_moments_too():
     half = plain.fc1.in_features
     # the second half is the minimum over time, never above the first half (max + mean)
     assert torch.all(seen["x"][:, half:] <= seen["x"][:, :half] + 1e-6)
+
+
+def test_frame_head_labels_time_cells_and_leaves_the_segment_head_alone(tmp_path):
+    torch.manual_seed(0)
+    plain = PannClassifier(5, width=4, freq_bands=4).eval()
+    net = PannClassifier(5, width=4, freq_bands=4, frame_head=True).eval()
+    assert plain.frame_head is None and net.cell_s == pytest.approx(0.16)  # 16 hops of 10 ms
+    net.load_state_dict(plain.state_dict(), strict=False)  # everything but the frame head
+    x = torch.randn(2, 32000) * 0.1
+    logits, cells = net.forward_cells(x)
+    assert cells.shape == (2, 5, 6)  # 101 mel frames -> 6 cells after four 2x poolings
+    assert torch.allclose(logits, plain(x)) and torch.allclose(net(x), plain(x))
+    with pytest.raises(ValueError, match="frame_head=true"):
+        plain.forward_cells(x)
+    info = {"detector": {"segment_s": 1.0, "sample_rate": 32000}, "model": {"net": {}}}
+    spec = EXPORT_SPECS["audio_segment_classifier"](net, info)
+    path = tmp_path / "frames.onnx"
+    to_onnx(spec, path, opset=18)
+    assert parity(spec, path) < 1e-4
+    assert [o.name for o in ort.InferenceSession(str(path)).get_outputs()] == ["probs"]

@@ -6,10 +6,12 @@ import csv
 import json
 from pathlib import Path
 
+import hydra
 import lightning as L
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 
 from synth.audio import Clicks, Hum, ProceduralAudio
 from synth.core import AudioMeta, sample_rng
@@ -223,3 +225,27 @@ def test_detect_on_bad_media_names_the_file(tmp_path, kind):
         detect(cfg)
     assert path.name in str(exc.value)
     assert "\n" not in str(exc.value)
+
+
+def test_frame_loss_trains_on_where_the_defect_is(compose_config):
+    """experiment=audio_artifacts_frames_cpu30: batches carry per-frame flags, the loss a per-cell term."""
+    from vqa_train.modules.segment_classifier import cell_targets
+
+    frames = torch.zeros(2, 100, dtype=torch.bool)
+    frames[0, 40] = True  # a click in cell 2 of sample 0 (16 frames a cell)
+    frames[1] = True  # hum everywhere in sample 1
+    got = cell_targets(frames, torch.tensor([4, 1]), cells=6, per_cell=16, clean=0)
+    assert got.tolist() == [[0, 0, 4, 0, 0, 0], [1] * 6]
+    assert cell_targets(frames[:, :50], torch.tensor([4, 1]), 6, 16, 0)[1].tolist() == [1, 1, 1, 1, 0, 0]
+
+    recipe = ["experiment=audio_artifacts_frames_cpu30", *TINY, "debug=fdr"]
+    cfg = compose_config("train", recipe)
+    dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
+    wave, label, flags = dm.dataset("train")[4]
+    assert label == 4 and flags.dtype == torch.bool and flags.shape == (100,) and 0 < flags.sum() < 100
+    metrics, _ = train(cfg)
+    assert "train/frame_loss" in metrics
+    with pytest.raises(Exception, match="data.frame_targets=true"):
+        train(compose_config("train", [*recipe, "data.frame_targets=false"]))
+    with pytest.raises(Exception, match="frame_head=true"):
+        train(compose_config("train", [*recipe, "model.net.frame_head=false"]))

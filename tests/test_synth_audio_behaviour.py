@@ -432,3 +432,53 @@ def test_codec_round_trip_keeps_the_programme_in_place(fast):
     assert error_db(codec_round_trip(audio, rate, fast=fast, kbps=24)) > error_db(out) + 1
     with pytest.raises(ValueError, match="bit rate"):
         codec_round_trip(audio, rate, fast=fast, kbps=1000)
+
+
+# ------------------------------------------------------------------------------------------------ where
+
+
+def test_defect_frames_flag_where_the_change_is() -> None:
+    clean = _tones(level=0.2)
+    frame = SR // 100  # 10 ms
+    clicked, target = Clicks(single_click_prob=1.0)(clean, np.random.default_rng(3), META)
+    flags = functional.defect_frames(clean, clicked, target.segments, frame)
+    ((start, end),) = target.segments
+    assert flags.shape == (SR // frame,)
+    assert set(np.flatnonzero(flags)) == set(range(start // frame, (end - 1) // frame + 1))
+    hummed, target = Hum()(clean, np.random.default_rng(3), META)
+    assert functional.defect_frames(clean, hummed, target.segments, frame).all()
+    # a level change is no defect; nor is a change outside the ground-truth segments
+    assert not functional.defect_frames(clean, 0.5 * clean, [(0, SR)], frame).any()
+    assert not functional.defect_frames(clean, hummed, [], frame).any()
+    # on digital silence any audible change counts, below -40 dB of a loud frame none does
+    silence = np.zeros_like(clean)
+    tick = silence.copy()
+    tick[0, 5000] = 1e-3
+    assert np.flatnonzero(functional.defect_frames(silence, tick, [(5000, 5001)], frame)).tolist() == [31]
+    faint = clean + 1e-3 * clean.std() * np.random.default_rng(0).standard_normal(clean.shape).astype(
+        np.float32
+    )
+    assert not functional.defect_frames(clean, faint, [(0, SR)], frame).any()
+    assert functional.defect_frames(clean, faint, [(0, SR)], frame, min_db=-80.0).all()
+    with pytest.raises(ValueError, match="frame_samples"):
+        functional.defect_frames(clean, clean, [], 0)
+
+
+def test_synth_frames_come_with_the_same_sample(procedural: ProceduralAudio) -> None:
+    classes = ["none", "hum", "hiss", "distortion", "clicks"]
+    defects = {"hum": Hum(), "hiss": Hiss(), "distortion": Distortion(), "clicks": Clicks()}
+    synth = AudioArtifactSynth(procedural, defects, classes, SR, 1.0, seed=5)
+    for i in range(10):
+        audio, target = synth.sample("val", i)
+        again, target2, frames = synth.sample_with_frames("val", i)
+        np.testing.assert_array_equal(audio, again)
+        assert target.to_dict() == target2.to_dict()
+        assert frames.shape == (100,) and frames.dtype == bool
+        if target.label == "none":
+            assert not frames.any()
+        elif target.label == "clicks":  # only the frames holding a click
+            assert 0 < frames.sum() <= 2 * len(target.segments)
+            held = {k for s, e in target.segments for k in range(s // 160, (e - 1) // 160 + 1)}
+            assert set(np.flatnonzero(frames)) <= held
+        else:
+            assert frames.mean() > 0.9

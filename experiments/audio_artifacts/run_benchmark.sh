@@ -9,7 +9,7 @@
 #                                                                 # smoothing, weight_decay, wave, wave_seed7,
 #                                                                 # tmin, tmin_seed7, codec, codec25, codec25_seed7,
 #                                                                 # codecfast, cnn10, codecs, clippers, atan, noises,
-#                                                                 # violet, spectra)
+#                                                                 # violet, spectra, frames_probe, frames, frames_seed7)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -375,4 +375,23 @@ fi
 # noises"). ONLY=spectra runs it.
 if part spectra; then
 "$PY" experiments/audio_artifacts/spectra_checks.py
+fi
+
+# Where in time (README "Where in time"): the frame-loss recipe cut to the 4-epoch probe at two loss
+# weights (compare with the 4-band row of freq_bands_probe.json). ONLY=frames_probe runs it.
+if part frames_probe; then
+probe frames_probe frames_probe audio_artifacts_frames_cpu30 model.frame_loss_weight 0.3,1.0
+fi
+
+# The frame-loss recipe at full length (README "Where in time"), two seeds. ONLY=frames runs both;
+# ONLY=frames_seed7 only the second seed.
+if part frames; then
+EVAL_DATA=
+recipe frames audio_artifacts_frames_cpu30
+"$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/frames_eval_simulated_test.json" \
+  --experiment audio_artifacts_frames_cpu30
+fi
+if part frames frames_seed7; then
+EVAL_DATA=
+recipe frames_seed7 audio_artifacts_frames_cpu30 seed=7
 fi

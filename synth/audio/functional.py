@@ -595,3 +595,42 @@ def distortion_db(clean: np.ndarray, distorted: np.ndarray) -> float:
     if explained <= 0.0:
         return 0.0
     return float(10 * np.log10(max(float(np.dot(residual, residual)), 1e-30) / explained))
+
+
+FRAME_SILENCE_POWER = 1e-12  # -120 dBFS mean power: any change above it on digital silence counts
+
+
+def defect_frames(
+    clean: np.ndarray,
+    defective: np.ndarray,
+    segments: Sequence[tuple[int, int]],
+    frame_samples: int,
+    min_db: float = -40.0,
+) -> np.ndarray:
+    """Where a defect is, frame by frame: bool ``(samples // frame_samples,)``.
+
+    Frame ``i`` (samples ``[i * frame_samples, (i + 1) * frame_samples)``) holds the defect when it
+    overlaps a ground-truth segment and the change there has at least ``min_db`` of the clean frame's
+    energy, or any energy above -120 dBFS on digital silence. The change is ``defective - g * clean``
+    with ``g`` the least-squares gain over the whole clip, so a level change (a clipper's make-up
+    gain) is not a defect anywhere. Hum and hiss then fill the segment, a clipper the frames it
+    bent, a click its own frames.
+    """
+    if frame_samples < 1:
+        raise ValueError(f"frame_samples must be >= 1, got {frame_samples}")
+    c = np.asarray(clean, dtype=np.float64).reshape(clean.shape[0] if clean.ndim > 1 else 1, -1)
+    d = np.asarray(defective, dtype=np.float64).reshape(c.shape)
+    power = float(np.vdot(c, c))
+    gain = float(np.vdot(d, c)) / power if power > 0 else 1.0
+    n = c.shape[1] // frame_samples
+    d = d - gain * c
+    c = c[:, : n * frame_samples].reshape(c.shape[0], n, frame_samples)
+    d = d[:, : n * frame_samples].reshape(c.shape)
+    change = (d**2).sum(axis=(0, 2))
+    energy = (c**2).sum(axis=(0, 2))
+    floor = FRAME_SILENCE_POWER * frame_samples * c.shape[0]
+    changed = change > np.maximum(energy * 10.0 ** (min_db / 10.0), floor)
+    inside = np.zeros(n, dtype=bool)
+    for start, end in segments:
+        inside[max(int(start), 0) // frame_samples : -(-int(end) // frame_samples)] = True
+    return changed & inside

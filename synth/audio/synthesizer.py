@@ -8,7 +8,10 @@ import numpy as np
 
 from synth.audio.base import AudioDefect, AudioSource, check_audio
 from synth.audio.delivery import KBPS_BOUNDS, codec_round_trip
+from synth.audio.functional import defect_frames
 from synth.core import AudioMeta, Target, sample_rng
+
+FRAME_S = 0.01  # frames of sample_with_frames: 10 ms, the PANN mel hop (320 samples at 32 kHz)
 
 
 class AudioArtifactSynth:
@@ -70,6 +73,23 @@ class AudioArtifactSynth:
 
     def sample(self, split: str, index: int) -> tuple[np.ndarray, Target]:
         """The ``index``-th sample of ``split``: float32 ``(1, num_samples)`` and its ground truth."""
+        audio, target, _, _ = self._generate(split, index)
+        return audio, target
+
+    def sample_with_frames(
+        self, split: str, index: int, frame_s: float = FRAME_S, min_db: float = -40.0
+    ) -> tuple[np.ndarray, Target, np.ndarray]:
+        """:meth:`sample` plus where the defect is: bool ``(num_samples // frame,)`` per ``frame_s``
+        frame (:func:`synth.audio.functional.defect_frames`, measured before any codec round trip;
+        all False for a clean sample). The audio and target are exactly :meth:`sample`'s."""
+        audio, target, clean, defective = self._generate(split, index)
+        frame = int(round(frame_s * self.sample_rate))
+        if target.label == self.clean_label:
+            return audio, target, np.zeros(self.num_samples // frame, dtype=bool)
+        return audio, target, defect_frames(clean, defective, target.segments, frame, min_db)
+
+    def _generate(self, split: str, index: int) -> tuple[np.ndarray, Target, np.ndarray, np.ndarray]:
+        """(delivered audio, target, clean source, audio after the defect and before any codec)."""
         rng = sample_rng(self.seed, split, index)
         label = self.label_of(index)
         clean, info = self.source.segment(rng, split, self.num_samples, self.sample_rate)
@@ -78,10 +98,11 @@ class AudioArtifactSynth:
             audio, target = clean, Target(label=label)
         else:
             audio, target = self.defects[label](clean, rng, self.meta)
+        defective = audio
         if self.codec_prob > 0 and rng.random() < self.codec_prob:
             kbps = None if self.codec_kbps_range is None else float(rng.uniform(*self.codec_kbps_range))
             audio = codec_round_trip(audio, self.sample_rate, fast=self.codec_fast, kbps=kbps)
             variant = " fast" if self.codec_fast else ""
             target.stats["codec"] = f"aac{variant}" if kbps is None else f"aac{variant} {kbps:.0f}k"
         target.stats["source"] = info
-        return audio, target
+        return audio, target, clean, defective

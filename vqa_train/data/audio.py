@@ -12,11 +12,27 @@ from vqa_train.data.base import SynthDataset, SyntheticDataModule
 
 
 class SynthAudioDataset(SynthDataset):
-    """``dataset[i]`` -> (waveform float32 ``(samples,)``, class index) of sample ``i`` of a split."""
+    """``dataset[i]`` -> (waveform float32 ``(samples,)``, class index) of sample ``i`` of a split.
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
-        audio, target = self.synth.sample(self.split, int(index))
-        return torch.from_numpy(audio[0].copy()), self.class_index[target.label]
+    With ``frame_target_db`` set, a third item says where the defect is: bool ``(samples // 10 ms,)``
+    (:meth:`AudioArtifactSynth.sample_with_frames`, frames whose change reaches that many dB of the
+    clean frame's energy), for a loss on where as well as what.
+    """
+
+    def __init__(
+        self, synth: AudioArtifactSynth, split: str, size: int, frame_target_db: float | None = None
+    ) -> None:
+        super().__init__(synth, split, size)
+        self.frame_target_db = frame_target_db
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
+        if self.frame_target_db is None:
+            audio, target = self.synth.sample(self.split, int(index))
+            return torch.from_numpy(audio[0].copy()), self.class_index[target.label]
+        audio, target, frames = self.synth.sample_with_frames(
+            self.split, int(index), min_db=self.frame_target_db
+        )
+        return torch.from_numpy(audio[0].copy()), self.class_index[target.label], torch.from_numpy(frames)
 
 
 class AudioArtifactDataModule(SyntheticDataModule):
@@ -39,6 +55,8 @@ class AudioArtifactDataModule(SyntheticDataModule):
         codec_prob: float = 0.0,
         codec_fast: bool = False,
         codec_kbps_range: Sequence[float] | None = None,
+        frame_targets: bool = False,
+        frame_target_db: float = -40.0,
     ) -> None:
         super().__init__(
             seed, train_size, val_size, test_size, fresh_train_samples, batch_size, num_workers, pin_memory
@@ -56,6 +74,7 @@ class AudioArtifactDataModule(SyntheticDataModule):
             codec_kbps_range,
         )
         self.classes = list(classes)
+        self.frame_target_db = float(frame_target_db) if frame_targets else None
 
     def dataset(self, split: str) -> SynthAudioDataset:
-        return SynthAudioDataset(self.synth, split, self.sizes[split])
+        return SynthAudioDataset(self.synth, split, self.sizes[split], self.frame_target_db)

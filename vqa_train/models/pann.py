@@ -9,6 +9,7 @@ waveform (:class:`~vqa_train.models.audio_cues.AudioCues`: mains comb, impulses,
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import torch
@@ -69,6 +70,10 @@ class PannClassifier(nn.Module):
     so one setting suits every variant; a smaller one must divide it. ``last_pool_mel=False`` has
     the last pooling block halve time only, which leaves twice the rows (8 for CNN6) for the bands
     at the same conv compute.
+
+    ``frame_head=True`` adds a 1x1 conv over the band-pooled map that labels each time cell
+    (``cell_s`` seconds of input) for :meth:`forward_cells`, a training-time loss on where the
+    defect is; :meth:`forward`, and therefore exports, never run it.
     """
 
     def __init__(
@@ -90,6 +95,7 @@ class PannClassifier(nn.Module):
         last_pool_mel: bool = True,
         wave_branch: int = 0,
         time_min: bool = False,
+        frame_head: bool = False,
     ) -> None:
         super().__init__()
         if arch not in ARCHS:
@@ -145,6 +151,10 @@ class PannClassifier(nn.Module):
             head_in += self.wave.dim
         self.head = nn.Linear(head_in, num_classes)
         self.dropout = dropout
+        # Each time cell of the last block covers this many mel frames (hops) of the input.
+        self.time_stride = math.prod(pool[0] for pool in self.pools if pool)
+        self.cell_s = self.time_stride * hop_length / sample_rate
+        self.frame_head = nn.Conv1d(c_in * freq_bands, num_classes, 1) if frame_head else None
 
     def pool_mel(self, x: torch.Tensor) -> torch.Tensor:
         """The last block's ``(B, C, T, M)`` -> ``(B, C * freq_bands, T)``: mel rows averaged per band."""
@@ -154,27 +164,44 @@ class PannClassifier(nn.Module):
         x = x.reshape(b, c, t, self.freq_bands, m // self.freq_bands).mean(dim=4)
         return x.permute(0, 1, 3, 2).reshape(b, c * self.freq_bands, t)
 
-    def embed(self, wave: torch.Tensor) -> torch.Tensor:
+    def cells(self, wave: torch.Tensor) -> torch.Tensor:
+        """The trunk's band-pooled map ``(B, C * freq_bands, T')``, one column per ``cell_s`` of input."""
         x = self.features(wave)  # (B, 1, T, M)
         x = self.bn0(x.transpose(1, 3)).transpose(1, 3)
         for i, pool in enumerate(self.pools, start=1):
             x = getattr(self, f"conv_block{i}")(x, pool=pool)
             if i < self.num_blocks:
                 x = F.dropout(x, p=self.dropout, training=self.training)
-        x = self.pool_mel(x)
+        return self.pool_mel(x)
+
+    def embed(self, wave: torch.Tensor) -> torch.Tensor:
+        return self._embed_cells(self.cells(wave))
+
+    def _embed_cells(self, x: torch.Tensor) -> torch.Tensor:
         pooled = x.amax(dim=2) + x.mean(dim=2)  # over time
         x = torch.cat([pooled, x.amin(dim=2)], dim=1) if self.time_min else pooled
         x = F.dropout(x, p=self.dropout * 2.5, training=self.training)
         return F.relu(self.fc1(x))
 
-    def forward(self, wave: torch.Tensor) -> torch.Tensor:
-        h = F.dropout(self.embed(wave), p=self.dropout, training=self.training)
+    def _classify(self, wave: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+        h = F.dropout(embedding, p=self.dropout, training=self.training)
         if self.cues is not None:
             c = self.cue_norm(self.cues(wave))
             h = torch.cat([h, c, F.relu(self.cue_mix(c))], dim=1)
         if self.wave is not None:
             h = torch.cat([h, self.wave(wave)], dim=1)
         return self.head(h)
+
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        return self._classify(wave, self.embed(wave))
+
+    def forward_cells(self, wave: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Class logits ``(B, K)`` and, from ``frame_head``, per-cell class logits ``(B, K, T')``:
+        what is in the segment and where (a training-time extra; ``forward`` and exports skip it)."""
+        if self.frame_head is None:
+            raise ValueError("forward_cells needs model.net.frame_head=true")
+        x = self.cells(wave)
+        return self._classify(wave, self._embed_cells(x)), self.frame_head(x)
 
 
 def load_pann_weights(model: nn.Module, path: str | Path) -> list[str]:

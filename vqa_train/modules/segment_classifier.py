@@ -11,12 +11,33 @@ from torch.nn import functional as F
 from torchmetrics import ConfusionMatrix
 from torchmetrics.classification import MulticlassRecall
 
+from synth.audio.synthesizer import FRAME_S  # the data's frame targets (sample_with_frames)
 from vqa_train.models.pann import load_pann_weights
 from vqa_train.modules.base import DetectorModule
 
 
+def cell_targets(
+    frames: torch.Tensor, labels: torch.Tensor, cells: int, per_cell: int, clean: int
+) -> torch.Tensor:
+    """Per-cell class targets ``(B, cells)`` from per-frame defect flags ``(B, F)``: cell ``j`` covers
+    frames ``[j * per_cell, (j + 1) * per_cell)`` and takes the sample's label where any of them holds
+    the defect, ``clean`` elsewhere. Frames past the last cell are dropped, missing ones count clean."""
+    need = cells * per_cell
+    flags = frames.bool()[:, :need]
+    if flags.shape[1] < need:
+        flags = F.pad(flags, (0, need - flags.shape[1]))
+    hit = flags.reshape(len(flags), cells, per_cell).any(dim=2)
+    return torch.where(hit, labels[:, None], torch.full_like(hit, clean, dtype=labels.dtype))
+
+
 class SegmentClassifier(DetectorModule):
-    """Cross-entropy training; ``val/bacc`` (macro recall = balanced accuracy) and its best so far."""
+    """Cross-entropy training; ``val/bacc`` (macro recall = balanced accuracy) and its best so far.
+
+    ``frame_loss_weight`` > 0 adds that much of a per-cell cross-entropy while training: the net's
+    ``frame_head`` (``model.net.frame_head=true``) labels each time cell of the trunk's map against
+    where the synthesiser put the defect (``data.frame_targets=true``; :func:`cell_targets`). Only
+    the training loss changes: metrics, predictions and exports use the segment head alone.
+    """
 
     def __init__(
         self,
@@ -26,6 +47,8 @@ class SegmentClassifier(DetectorModule):
         scheduler: Callable[..., Any] | None = None,
         pretrained_path: str | None = None,
         label_smoothing: float = 0.0,
+        frame_loss_weight: float = 0.0,
+        clean_label: str = "none",
     ) -> None:
         super().__init__(optimizer, scheduler)
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"], logger=False)
@@ -34,6 +57,14 @@ class SegmentClassifier(DetectorModule):
         if pretrained_path:
             load_pann_weights(self.net, pretrained_path)
         self.label_smoothing = label_smoothing
+        if frame_loss_weight < 0:
+            raise ValueError(f"model.frame_loss_weight must be >= 0, got {frame_loss_weight}")
+        if frame_loss_weight and getattr(net, "frame_head", None) is None:
+            raise ValueError("model.frame_loss_weight > 0 needs model.net.frame_head=true")
+        if frame_loss_weight and clean_label not in self.classes:
+            raise ValueError(f"model.clean_label {clean_label!r} is not one of the classes {self.classes}")
+        self.frame_loss_weight = float(frame_loss_weight)
+        self.clean_index = self.classes.index(clean_label) if clean_label in self.classes else 0
         k = len(self.classes)
         self.bacc = nn.ModuleDict(
             {s: MulticlassRecall(num_classes=k, average="macro") for s in ("train_", "val_", "test_")}
@@ -42,13 +73,33 @@ class SegmentClassifier(DetectorModule):
             {s: ConfusionMatrix(task="multiclass", num_classes=k) for s in ("val_", "test_")}
         )
 
+    def on_fit_start(self) -> None:
+        data = getattr(self.trainer, "datamodule", None)
+        if self.frame_loss_weight and data is not None and getattr(data, "frame_target_db", None) is None:
+            raise ValueError(
+                "model.frame_loss_weight > 0 needs per-frame targets: set data.frame_targets=true"
+            )
+
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
         return self.net(wave)
 
-    def _step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
-        wave, y = batch
-        logits = self(wave)
+    def _step(self, batch: tuple[torch.Tensor, ...], stage: str) -> torch.Tensor:
+        wave, y = batch[0], batch[1]
+        if stage == "train" and self.frame_loss_weight:
+            if len(batch) < 3:
+                raise ValueError(
+                    "model.frame_loss_weight > 0 needs per-frame targets: set data.frame_targets=true"
+                )
+            logits, cell_logits = self.net.forward_cells(wave)
+            per_cell = round(self.net.cell_s / FRAME_S)
+            cells = cell_targets(batch[2], y, cell_logits.shape[-1], per_cell, self.clean_index)
+            frame_loss = F.cross_entropy(cell_logits, cells)
+            self.log("train/frame_loss", frame_loss, on_step=False, on_epoch=True, batch_size=len(y))
+        else:
+            logits, frame_loss = self(wave), None
         loss = F.cross_entropy(logits, y, label_smoothing=self.label_smoothing if stage == "train" else 0.0)
+        if frame_loss is not None:
+            loss = loss + self.frame_loss_weight * frame_loss
         preds = logits.argmax(dim=1)
         self.bacc[f"{stage}_"].update(preds, y)
         if stage != "train":
