@@ -154,10 +154,13 @@ def test_frame_head_labels_time_cells_and_leaves_the_segment_head_alone(tmp_path
     assert plain.frame_head is None and net.cell_s == pytest.approx(0.16)  # 16 hops of 10 ms
     net.load_state_dict(plain.state_dict(), strict=False)  # everything but the frame head
     x = torch.randn(2, 32000) * 0.1
-    logits, cells = net.forward_cells(x)
-    assert cells.shape == (2, 5, 6)  # 101 mel frames -> 6 cells after four 2x poolings
+    out = net.forward_cells(x)
+    logits, cells = out["logits"], out["cells"]
+    assert (
+        cells.shape == (2, 5, 6) and "wave_frames" not in out
+    )  # 101 mel frames -> 6 cells after four 2x poolings
     assert torch.allclose(logits, plain(x)) and torch.allclose(net(x), plain(x))
-    with pytest.raises(ValueError, match="frame_head=true"):
+    with pytest.raises(ValueError, match="frame_head=true or model.net.wave_frame_head=true"):
         plain.forward_cells(x)
     info = {"detector": {"segment_s": 1.0, "sample_rate": 32000}, "model": {"net": {}}}
     spec = EXPORT_SPECS["audio_segment_classifier"](net, info)
@@ -165,3 +168,26 @@ def test_frame_head_labels_time_cells_and_leaves_the_segment_head_alone(tmp_path
     to_onnx(spec, path, opset=18)
     assert parity(spec, path) < 1e-4
     assert [o.name for o in ort.InferenceSession(str(path)).get_outputs()] == ["probs"]
+
+
+def test_wave_frame_head_points_at_the_click_and_is_not_exported(tmp_path):
+    torch.manual_seed(0)
+    net = PannClassifier(5, width=4, wave_branch=4, wave_frame_head=True).eval()
+    plain = PannClassifier(5, width=4, wave_branch=4).eval()
+    plain.load_state_dict(net.state_dict(), strict=False)
+    x = torch.randn(2, 32000) * 0.01
+    out = net.forward_cells(x)
+    assert set(out) == {"logits", "wave_frames"} and out["wave_frames"].shape == (2, 99)
+    assert torch.allclose(out["logits"], plain(x)) and torch.allclose(net(x), plain(x))
+    # the frames are 10 ms of input each: a tick moves the map only in its own frame (and the edge of the next)
+    ticked = x.clone()
+    ticked[:, 12345] += 0.5
+    changed = (net.forward_cells(ticked)["wave_frames"] - out["wave_frames"]).abs()[0] > 1e-6
+    hits = set(torch.nonzero(changed).flatten().tolist())
+    assert 38 in hits and hits <= {37, 38, 39}
+    with pytest.raises(ValueError, match="wave_frame_head=true needs model.net.wave_branch"):
+        PannClassifier(5, wave_frame_head=True)
+    info = {"detector": {"segment_s": 1.0, "sample_rate": 32000}, "model": {"net": {}}}
+    spec = EXPORT_SPECS["audio_segment_classifier"](net, info)
+    to_onnx(spec, tmp_path / "wave_frames.onnx", opset=18)
+    assert parity(spec, tmp_path / "wave_frames.onnx") < 1e-4

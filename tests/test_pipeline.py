@@ -244,7 +244,12 @@ def test_frame_loss_trains_on_where_the_defect_is(compose_config):
     wave, label, flags = dm.dataset("train")[4]
     assert label == 4 and flags.dtype == torch.bool and flags.shape == (100,) and 0 < flags.sum() < 100
     metrics, _ = train(cfg)
-    assert "train/frame_loss" in metrics
+    assert "train/frame_loss" in metrics and "train/wave_frame_loss" not in metrics
+    wave = ["model.net.wave_branch=4", "model.net.wave_frame_head=true", "model.wave_frame_loss_weight=1.0"]
+    metrics, _ = train(compose_config("train", [*recipe, *wave]))
+    assert "train/frame_loss" in metrics and "train/wave_frame_loss" in metrics
+    with pytest.raises(Exception, match="wave_frame_classes .'pops'. are not among the classes"):
+        train(compose_config("train", [*recipe, *wave, "model.wave_frame_classes=[pops]"]))
     with pytest.raises(Exception, match="data.frame_targets=true"):
         train(compose_config("train", [*recipe, "data.frame_targets=false"]))
     with pytest.raises(Exception, match="frame_head=true"):

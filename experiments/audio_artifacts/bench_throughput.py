@@ -6,7 +6,8 @@
 Both are measured on this machine with the recipe's config (``experiment=audio_artifacts_cpu30``
 unless an override names another): data generation in one process (what one DataLoader worker
 does), the training step (forward + backward + AdamW) with torch's threads, under bf16 autocast
-when the recipe's ``trainer.precision`` is ``bf16-mixed``. Writes
+when the recipe's ``trainer.precision`` is ``bf16-mixed``, with the per-cell loss too when the recipe
+sets ``model.frame_loss_weight``. Writes
 experiments/audio_artifacts/results/throughput.json (``throughput_<experiment>.json`` for another
 recipe).
 """
@@ -50,8 +51,10 @@ def main(overrides: list[str]) -> dict:
     data_rate = n_data / (time.perf_counter() - t0)
 
     bs = int(cfg.data.batch_size)
-    waves = torch.stack([w for w, _ in batch[:bs]])
-    labels = torch.tensor([y for _, y in batch[:bs]])
+    waves = torch.stack([b[0] for b in batch[:bs]])
+    labels = torch.tensor([b[1] for b in batch[:bs]])
+    where = len(batch[0]) > 2 and getattr(module, "_frame_losses", False)  # the frame-loss recipes' terms
+    flags = torch.stack([b[2] for b in batch[:bs]]) if where else None
     opt = torch.optim.AdamW(module.parameters(), lr=1e-3)
     module.train()
     steps, warmup = 12, 2
@@ -59,8 +62,10 @@ def main(overrides: list[str]) -> dict:
         if i == warmup:
             t0 = time.perf_counter()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            logits = module(waves)
-        loss = torch.nn.functional.cross_entropy(logits.float(), labels)
+            out = module.net.forward_cells(waves) if where else {"logits": module(waves)}
+        loss = torch.nn.functional.cross_entropy(out["logits"].float(), labels)
+        if where:
+            loss = loss + module._where_loss({k: v.float() for k, v in out.items()}, flags, labels)
         opt.zero_grad()
         loss.backward()
         opt.step()

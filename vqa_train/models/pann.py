@@ -73,7 +73,8 @@ class PannClassifier(nn.Module):
 
     ``frame_head=True`` adds a 1x1 conv over the band-pooled map that labels each time cell
     (``cell_s`` seconds of input) for :meth:`forward_cells`, a training-time loss on where the
-    defect is; :meth:`forward`, and therefore exports, never run it.
+    defect is; :meth:`forward`, and therefore exports, never run it. ``wave_frame_head=True`` does the
+    same for the wave branch at 10-ms frames (where the clicks are).
     """
 
     def __init__(
@@ -96,6 +97,7 @@ class PannClassifier(nn.Module):
         wave_branch: int = 0,
         time_min: bool = False,
         frame_head: bool = False,
+        wave_frame_head: bool = False,
     ) -> None:
         super().__init__()
         if arch not in ARCHS:
@@ -119,6 +121,10 @@ class PannClassifier(nn.Module):
         freq_bands = min(freq_bands, rows)
         if wave_branch < 0:
             raise ValueError(f"model.net.wave_branch must be >= 0 channels (0: off), got {wave_branch}")
+        if wave_frame_head and not wave_branch:
+            raise ValueError(
+                "model.net.wave_frame_head=true needs model.net.wave_branch > 0 (it labels its frames)"
+            )
         if cue_top_band and not cues:
             raise ValueError(
                 "model.net.cue_top_band=true needs model.net.cues=true (it adds to the cue branch)"
@@ -147,7 +153,7 @@ class PannClassifier(nn.Module):
             head_in += self.cues.dim + CUE_HIDDEN
         self.wave: WaveBranch | None = None
         if wave_branch:
-            self.wave = WaveBranch(sample_rate, channels=wave_branch)
+            self.wave = WaveBranch(sample_rate, channels=wave_branch, frame_head=wave_frame_head)
             head_in += self.wave.dim
         self.head = nn.Linear(head_in, num_classes)
         self.dropout = dropout
@@ -183,25 +189,37 @@ class PannClassifier(nn.Module):
         x = F.dropout(x, p=self.dropout * 2.5, training=self.training)
         return F.relu(self.fc1(x))
 
-    def _classify(self, wave: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+    def _classify(
+        self, wave: torch.Tensor, embedding: torch.Tensor, wave_map: torch.Tensor | None = None
+    ) -> torch.Tensor:
         h = F.dropout(embedding, p=self.dropout, training=self.training)
         if self.cues is not None:
             c = self.cue_norm(self.cues(wave))
             h = torch.cat([h, c, F.relu(self.cue_mix(c))], dim=1)
         if self.wave is not None:
-            h = torch.cat([h, self.wave(wave)], dim=1)
+            h = torch.cat([h, self.wave.pool(self.wave.steps(wave) if wave_map is None else wave_map)], dim=1)
         return self.head(h)
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
         return self._classify(wave, self.embed(wave))
 
-    def forward_cells(self, wave: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Class logits ``(B, K)`` and, from ``frame_head``, per-cell class logits ``(B, K, T')``:
-        what is in the segment and where (a training-time extra; ``forward`` and exports skip it)."""
-        if self.frame_head is None:
-            raise ValueError("forward_cells needs model.net.frame_head=true")
+    def forward_cells(self, wave: torch.Tensor) -> dict[str, torch.Tensor]:
+        """What is in the segment and where, for training-time losses (``forward`` and exports skip
+        the extra heads): ``logits`` ``(B, K)``; with ``frame_head``, ``cells``, per-cell class
+        logits ``(B, K, T')``; with ``wave_frame_head``, ``wave_frames``, impulse logits per 10 ms."""
+        wave_head = self.wave is not None and self.wave.frame_conv is not None
+        if self.frame_head is None and not wave_head:
+            raise ValueError(
+                "forward_cells needs model.net.frame_head=true or model.net.wave_frame_head=true"
+            )
         x = self.cells(wave)
-        return self._classify(wave, self._embed_cells(x)), self.frame_head(x)
+        wave_map = self.wave.steps(wave) if self.wave is not None else None
+        out = {"logits": self._classify(wave, self._embed_cells(x), wave_map)}
+        if self.frame_head is not None:
+            out["cells"] = self.frame_head(x)
+        if wave_head:
+            out["wave_frames"] = self.wave.frame_logits(wave_map)
+        return out
 
 
 def load_pann_weights(model: nn.Module, path: str | Path) -> list[str]:

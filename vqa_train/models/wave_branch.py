@@ -15,6 +15,10 @@ as high. :class:`WaveBranch` learns the *shape* instead:
    millisecond, and a 9-tap convolution over those (9 ms of context);
 4. max and mean over time per channel: ``2 * channels`` values for the head.
 
+With ``frame_head=True`` a 1x1 convolution over the per-millisecond map, max-pooled to 10-ms frames,
+gives one impulse logit per frame (:meth:`frame_logits`): a training-time target for the branch
+(where the clicks are), which :meth:`forward` and exports never run.
+
 Fixed tensor arithmetic only (slicing, pooling, convolutions), so it exports to ONNX inside the
 classifier and takes any batch size and any length of a few milliseconds or more.
 
@@ -28,6 +32,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+WAVE_FRAME_STEPS = 10  # 1-ms steps per frame of frame_logits: 10 ms, the data's frame targets
+
 
 class WaveBranch(nn.Module):
     """Waveform ``(batch, samples)`` -> ``(batch, 2 * channels)`` learned impulse features."""
@@ -39,6 +45,7 @@ class WaveBranch(nn.Module):
         kernel_ms: float = 2.0,
         stride: int = 8,
         context_ms: float = 20.0,
+        frame_head: bool = False,
     ) -> None:
         super().__init__()
         if channels < 1 or stride < 1:
@@ -51,6 +58,7 @@ class WaveBranch(nn.Module):
         self.conv2 = nn.Conv1d(channels, channels, 9, padding=4, bias=False)
         self.bn2 = nn.BatchNorm1d(channels)
         self.dim = 2 * channels
+        self.frame_conv = nn.Conv1d(channels, 1, 1) if frame_head else None
 
     def normalised_difference(self, wave: torch.Tensor) -> torch.Tensor:
         """``(B, N)`` -> ``(B, 1, N')``: first difference over its local RMS, asinh-compressed."""
@@ -64,9 +72,22 @@ class WaveBranch(nn.Module):
         z = d / (rms + 1e-6)
         return torch.sign(z) * torch.log1p(z.abs())  # asinh-like; ONNX has no asinh export
 
-    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+    def steps(self, wave: torch.Tensor) -> torch.Tensor:
+        """``(B, N)`` -> the per-millisecond map ``(B, channels, about N / 1 ms)``."""
         x = self.normalised_difference(wave)
         x = F.relu(self.bn1(self.conv1(x)))
         x = F.max_pool1d(x, 4)  # 1 ms steps: keeps each millisecond's strongest response
-        x = F.relu(self.bn2(self.conv2(x)))
+        return F.relu(self.bn2(self.conv2(x)))
+
+    def pool(self, x: torch.Tensor) -> torch.Tensor:
+        """The map of :meth:`steps` -> ``(B, 2 * channels)``: max and mean over time."""
         return torch.cat([x.amax(dim=2), x.mean(dim=2)], dim=1)
+
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        return self.pool(self.steps(wave))
+
+    def frame_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """The map of :meth:`steps` -> impulse logits ``(B, steps // 10)``, one per 10-ms frame."""
+        if self.frame_conv is None:
+            raise ValueError("frame_logits needs model.net.wave_frame_head=true")
+        return self.frame_conv(F.max_pool1d(x, WAVE_FRAME_STEPS)).squeeze(1)

@@ -30,13 +30,20 @@ def cell_targets(
     return torch.where(hit, labels[:, None], torch.full_like(hit, clean, dtype=labels.dtype))
 
 
+FRAME_TARGETS_NEEDED = "model.frame_loss_weight / wave_frame_loss_weight > 0 needs per-frame targets: set data.frame_targets=true"
+
+
 class SegmentClassifier(DetectorModule):
     """Cross-entropy training; ``val/bacc`` (macro recall = balanced accuracy) and its best so far.
 
     ``frame_loss_weight`` > 0 adds that much of a per-cell cross-entropy while training: the net's
     ``frame_head`` (``model.net.frame_head=true``) labels each time cell of the trunk's map against
-    where the synthesiser put the defect (``data.frame_targets=true``; :func:`cell_targets`). Only
-    the training loss changes: metrics, predictions and exports use the segment head alone.
+    where the synthesiser put the defect (``data.frame_targets=true``; :func:`cell_targets`).
+    ``wave_frame_loss_weight`` > 0 adds a binary cross-entropy per 10-ms frame (summed over a
+    segment's frames, averaged over the batch) on the wave branch's frame
+    head (``model.net.wave_frame_head=true``): does this frame hold a defect of ``wave_frame_classes``
+    (the impulsive ones: clicks). Only the training loss changes: metrics, predictions and exports
+    use the segment head alone.
     """
 
     def __init__(
@@ -49,6 +56,8 @@ class SegmentClassifier(DetectorModule):
         label_smoothing: float = 0.0,
         frame_loss_weight: float = 0.0,
         clean_label: str = "none",
+        wave_frame_loss_weight: float = 0.0,
+        wave_frame_classes: Sequence[str] = ("clicks",),
     ) -> None:
         super().__init__(optimizer, scheduler)
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"], logger=False)
@@ -57,12 +66,22 @@ class SegmentClassifier(DetectorModule):
         if pretrained_path:
             load_pann_weights(self.net, pretrained_path)
         self.label_smoothing = label_smoothing
-        if frame_loss_weight < 0:
-            raise ValueError(f"model.frame_loss_weight must be >= 0, got {frame_loss_weight}")
+        if frame_loss_weight < 0 or wave_frame_loss_weight < 0:
+            raise ValueError(
+                "model.frame_loss_weight and model.wave_frame_loss_weight must be >= 0, "
+                f"got {frame_loss_weight} and {wave_frame_loss_weight}"
+            )
         if frame_loss_weight and getattr(net, "frame_head", None) is None:
             raise ValueError("model.frame_loss_weight > 0 needs model.net.frame_head=true")
+        if wave_frame_loss_weight and getattr(getattr(net, "wave", None), "frame_conv", None) is None:
+            raise ValueError("model.wave_frame_loss_weight > 0 needs model.net.wave_frame_head=true")
         if frame_loss_weight and clean_label not in self.classes:
             raise ValueError(f"model.clean_label {clean_label!r} is not one of the classes {self.classes}")
+        unknown = [c for c in wave_frame_classes if c not in self.classes]
+        if wave_frame_loss_weight and unknown:
+            raise ValueError(f"model.wave_frame_classes {unknown} are not among the classes {self.classes}")
+        self.wave_frame_loss_weight = float(wave_frame_loss_weight)
+        self.wave_frame_classes = [self.classes.index(c) for c in wave_frame_classes if c in self.classes]
         self.frame_loss_weight = float(frame_loss_weight)
         self.clean_index = self.classes.index(clean_label) if clean_label in self.classes else 0
         k = len(self.classes)
@@ -73,33 +92,30 @@ class SegmentClassifier(DetectorModule):
             {s: ConfusionMatrix(task="multiclass", num_classes=k) for s in ("val_", "test_")}
         )
 
+    @property
+    def _frame_losses(self) -> bool:
+        return bool(self.frame_loss_weight or self.wave_frame_loss_weight)
+
     def on_fit_start(self) -> None:
         data = getattr(self.trainer, "datamodule", None)
-        if self.frame_loss_weight and data is not None and getattr(data, "frame_target_db", None) is None:
-            raise ValueError(
-                "model.frame_loss_weight > 0 needs per-frame targets: set data.frame_targets=true"
-            )
+        if self._frame_losses and data is not None and getattr(data, "frame_target_db", None) is None:
+            raise ValueError(FRAME_TARGETS_NEEDED)
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
         return self.net(wave)
 
     def _step(self, batch: tuple[torch.Tensor, ...], stage: str) -> torch.Tensor:
         wave, y = batch[0], batch[1]
-        if stage == "train" and self.frame_loss_weight:
+        if stage == "train" and self._frame_losses:
             if len(batch) < 3:
-                raise ValueError(
-                    "model.frame_loss_weight > 0 needs per-frame targets: set data.frame_targets=true"
-                )
-            logits, cell_logits = self.net.forward_cells(wave)
-            per_cell = round(self.net.cell_s / FRAME_S)
-            cells = cell_targets(batch[2], y, cell_logits.shape[-1], per_cell, self.clean_index)
-            frame_loss = F.cross_entropy(cell_logits, cells)
-            self.log("train/frame_loss", frame_loss, on_step=False, on_epoch=True, batch_size=len(y))
+                raise ValueError(FRAME_TARGETS_NEEDED)
+            out = self.net.forward_cells(wave)
+            logits, frame_loss = out["logits"], self._where_loss(out, batch[2], y)
         else:
             logits, frame_loss = self(wave), None
         loss = F.cross_entropy(logits, y, label_smoothing=self.label_smoothing if stage == "train" else 0.0)
         if frame_loss is not None:
-            loss = loss + self.frame_loss_weight * frame_loss
+            loss = loss + frame_loss
         preds = logits.argmax(dim=1)
         self.bacc[f"{stage}_"].update(preds, y)
         if stage != "train":
@@ -112,6 +128,31 @@ class SegmentClassifier(DetectorModule):
             prog_bar=stage == "train",
             batch_size=len(y),
         )
+        return loss
+
+    def _where_loss(self, out: dict[str, torch.Tensor], flags: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The weighted per-cell (``frame_loss_weight``) and per-10-ms impulse (``wave_frame_loss_weight``) terms."""
+        loss = torch.zeros((), device=y.device)
+        if self.frame_loss_weight:
+            cell_logits = out["cells"]
+            per_cell = round(self.net.cell_s / FRAME_S)
+            cells = cell_targets(flags, y, cell_logits.shape[-1], per_cell, self.clean_index)
+            term = F.cross_entropy(cell_logits, cells)
+            self.log("train/frame_loss", term, on_step=False, on_epoch=True, batch_size=len(y))
+            loss = loss + self.frame_loss_weight * term
+        if self.wave_frame_loss_weight:
+            wave_logits = out["wave_frames"]
+            n = wave_logits.shape[-1]
+            hits = (
+                flags.bool()[:, :n]
+                & torch.isin(y, torch.tensor(self.wave_frame_classes, device=y.device))[:, None]
+            )
+            if hits.shape[1] < n:
+                hits = F.pad(hits, (0, n - hits.shape[1]))
+            # summed over a segment's frames, so the few frames with a click weigh like a segment label
+            term = F.binary_cross_entropy_with_logits(wave_logits, hits.float(), reduction="sum") / len(y)
+            self.log("train/wave_frame_loss", term, on_step=False, on_epoch=True, batch_size=len(y))
+            loss = loss + self.wave_frame_loss_weight * term
         return loss
 
     def predict_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
