@@ -241,7 +241,7 @@ def test_frame_loss_trains_on_where_the_defect_is(compose_config):
     recipe = ["experiment=audio_artifacts_frames_cpu30", *TINY, "debug=fdr"]
     cfg = compose_config("train", recipe)
     dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
-    wave, label, flags = dm.dataset("train")[4]
+    wave, flags, label = dm.dataset("train")[4]
     assert label == 4 and flags.dtype == torch.bool and flags.shape == (100,) and 0 < flags.sum() < 100
     metrics, _ = train(cfg)
     assert "train/frame_loss" in metrics and "train/wave_frame_loss" not in metrics

@@ -52,9 +52,9 @@ def main(overrides: list[str]) -> dict:
 
     bs = int(cfg.data.batch_size)
     waves = torch.stack([b[0] for b in batch[:bs]])
-    labels = torch.tensor([b[1] for b in batch[:bs]])
+    labels = torch.tensor([b[-1] for b in batch[:bs]])
     where = len(batch[0]) > 2 and getattr(module, "_frame_losses", False)  # the frame-loss recipes' terms
-    flags = torch.stack([b[2] for b in batch[:bs]]) if where else None
+    flags = torch.stack([b[1] for b in batch[:bs]]) if where else None
     opt = torch.optim.AdamW(module.parameters(), lr=1e-3)
     module.train()
     steps, warmup = 12, 2

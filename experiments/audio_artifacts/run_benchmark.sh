@@ -9,7 +9,8 @@
 #                                                                 # smoothing, weight_decay, wave, wave_seed7,
 #                                                                 # tmin, tmin_seed7, codec, codec25, codec25_seed7,
 #                                                                 # codecfast, cnn10, codecs, clippers, atan, noises,
-#                                                                 # violet, spectra, frames_probe, frames, frames_seed7)
+#                                                                 # violet, spectra, frames_probe, frames, frames_seed7,
+#                                                                 # frames_wave, frames_wave_seed7, frames_w2)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -394,4 +395,21 @@ fi
 if part frames frames_seed7; then
 EVAL_DATA=
 recipe frames_seed7 audio_artifacts_frames_cpu30 seed=7
+fi
+
+# The frame-loss recipe with the wave branch told where the clicks are (README "Where in time"), two
+# seeds. ONLY=frames_wave runs both; ONLY=frames_wave_seed7 only the second seed.
+if part frames_wave; then
+EVAL_DATA=
+recipe frames_wave audio_artifacts_frames_wave_cpu30
+fi
+if part frames_wave frames_wave_seed7; then
+EVAL_DATA=
+recipe frames_wave_seed7 audio_artifacts_frames_wave_cpu30 seed=7
+fi
+
+# The frame-loss recipe at twice the per-cell weight (README "Where in time"). ONLY=frames_w2 runs it.
+if part frames_w2; then
+EVAL_DATA=
+recipe frames_w2 audio_artifacts_frames_cpu30 model.frame_loss_weight=2.0
 fi

@@ -12,9 +12,10 @@ from vqa_train.data.base import SynthDataset, SyntheticDataModule
 
 
 class SynthAudioDataset(SynthDataset):
-    """``dataset[i]`` -> (waveform float32 ``(samples,)``, class index) of sample ``i`` of a split.
+    """``dataset[i]`` -> (waveform float32 ``(samples,)``, class index) of sample ``i`` of a split;
+    the label comes last, as in every dataset of the project.
 
-    With ``frame_target_db`` set, a third item says where the defect is: bool ``(samples // 10 ms,)``
+    With ``frame_target_db`` set, a middle item says where the defect is: bool ``(samples // 10 ms,)``
     (:meth:`AudioArtifactSynth.sample_with_frames`, frames whose change reaches that many dB of the
     clean frame's energy), for a loss on where as well as what.
     """
@@ -32,7 +33,7 @@ class SynthAudioDataset(SynthDataset):
         audio, target, frames = self.synth.sample_with_frames(
             self.split, int(index), min_db=self.frame_target_db
         )
-        return torch.from_numpy(audio[0].copy()), self.class_index[target.label], torch.from_numpy(frames)
+        return torch.from_numpy(audio[0].copy()), torch.from_numpy(frames), self.class_index[target.label]
 
 
 class AudioArtifactDataModule(SyntheticDataModule):

@@ -105,12 +105,12 @@ class SegmentClassifier(DetectorModule):
         return self.net(wave)
 
     def _step(self, batch: tuple[torch.Tensor, ...], stage: str) -> torch.Tensor:
-        wave, y = batch[0], batch[1]
+        wave, y = batch[0], batch[-1]  # (wave, label) or, with frame targets, (wave, flags, label)
         if stage == "train" and self._frame_losses:
             if len(batch) < 3:
                 raise ValueError(FRAME_TARGETS_NEEDED)
             out = self.net.forward_cells(wave)
-            logits, frame_loss = out["logits"], self._where_loss(out, batch[2], y)
+            logits, frame_loss = out["logits"], self._where_loss(out, batch[1], y)
         else:
             logits, frame_loss = self(wave), None
         loss = F.cross_entropy(logits, y, label_smoothing=self.label_smoothing if stage == "train" else 0.0)
