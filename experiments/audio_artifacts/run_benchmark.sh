@@ -10,7 +10,7 @@
 #                                                                 # tmin, tmin_seed7, codec, codec25, codec25_seed7,
 #                                                                 # codecfast, cnn10, codecs, clippers, atan, noises,
 #                                                                 # violet, spectra, frames_probe, frames, frames_seed7,
-#                                                                 # frames_wave, frames_wave_seed7, frames_w2)
+#                                                                 # frames_wave, frames_wave_seed7, frames_w2, frames_checks)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -41,6 +41,7 @@ best() { ls "$RUN/$1_train"/checkpoints/best-*.ckpt | head -1; }
 recipe() {
   local name=$1 experiment=$2 start
   shift 2
+  rm -rf "$RUN/${name}_train"  # a rerun must not find an earlier run's checkpoints (best picks by name)
   start=$(date +%s)
   "$PY" train.py ${experiment:+"experiment=$experiment"} "$@" "hydra.run.dir=$RUN/${name}_train"
   echo "train wall time: $(( $(date +%s) - start )) s" | tee "$RESULTS/${name}_train_wall_time.txt"
@@ -412,4 +413,24 @@ fi
 if part frames_w2; then
 EVAL_DATA=
 recipe frames_w2 audio_artifacts_frames_cpu30 model.frame_loss_weight=2.0
+fi
+
+# Checks on the frame-loss recipe's two seeds (README "Where in time"): the clicks they miss, how they
+# fare as delivered (16-bit PCM, AAC), and the data/train rate with the frame targets. Needs the frames
+# runs. ONLY=frames_checks runs it.
+if part frames_checks; then
+"$PY" experiments/audio_artifacts/missed_clicks.py "$RESULTS/frames_eval_simulated_test.json" \
+  "$RESULTS/frames_seed7_eval_simulated_test.json" --experiment audio_artifacts_frames_cpu30
+"$PY" experiments/audio_artifacts/codec_robustness.py "$(best frames)" "$(best frames_seed7)" \
+  --experiment audio_artifacts_frames_cpu30 --out codec_robustness_frames
+"$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_frames_cpu30
+fi
+
+# The frame-loss recipe given the whole 30-minute budget (README "Where in time"): callbacks.fit_to_time
+# may lengthen it too (at most 30 epochs), as "The whole budget on a faster machine" did for the
+# dropout-free recipe. ONLY=frames_fill runs it.
+if part frames_fill; then
+EVAL_DATA=
+recipe frames_fill audio_artifacts_frames_cpu30 callbacks.fit_to_time.budget_s=1680 callbacks.fit_to_time.max_epochs_cap=30
+grep -h "fit_to_time:" "$RUN/frames_fill_train/train.log" | tee "$RESULTS/frames_fill_fit_to_time.txt" || true
 fi

@@ -138,7 +138,8 @@ class SegmentClassifier(DetectorModule):
             per_cell = round(self.net.cell_s / FRAME_S)
             cells = cell_targets(flags, y, cell_logits.shape[-1], per_cell, self.clean_index)
             term = F.cross_entropy(cell_logits, cells)
-            self.log("train/frame_loss", term, on_step=False, on_epoch=True, batch_size=len(y))
+            if self._trainer is not None:  # benchmarks call this without a Trainer
+                self.log("train/frame_loss", term, on_step=False, on_epoch=True, batch_size=len(y))
             loss = loss + self.frame_loss_weight * term
         if self.wave_frame_loss_weight:
             wave_logits = out["wave_frames"]
@@ -151,7 +152,8 @@ class SegmentClassifier(DetectorModule):
                 hits = F.pad(hits, (0, n - hits.shape[1]))
             # summed over a segment's frames, so the few frames with a click weigh like a segment label
             term = F.binary_cross_entropy_with_logits(wave_logits, hits.float(), reduction="sum") / len(y)
-            self.log("train/wave_frame_loss", term, on_step=False, on_epoch=True, batch_size=len(y))
+            if self._trainer is not None:  # benchmarks call this without a Trainer
+                self.log("train/wave_frame_loss", term, on_step=False, on_epoch=True, batch_size=len(y))
             loss = loss + self.wave_frame_loss_weight * term
         return loss
 
