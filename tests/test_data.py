@@ -113,9 +113,9 @@ def test_fresh_epochs_draw_new_indices_reproducibly():
 def test_val_split_differs_from_train_and_is_stable(compose_config):
     cfg = compose_config("train", TINY)
     dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
-    a_train, _ = dm.dataset("train")[3]
-    a_val, _ = dm.dataset("val")[3]
-    b_val, _ = hydra.utils.instantiate(cfg.data, _convert_="partial").dataset("val")[3]
+    a_train = dm.dataset("train")[3][0]
+    a_val = dm.dataset("val")[3][0]
+    b_val = hydra.utils.instantiate(cfg.data, _convert_="partial").dataset("val")[3][0]
     assert not torch.equal(a_train, a_val)
     assert torch.equal(a_val, b_val)
 
@@ -127,8 +127,8 @@ def test_folder_datamodule_from_config(compose_config, tmp_path):
         write_wav(media / f"take{i}.wav", tone(200 + 50 * i, 1.5, 44100, amplitude=0.3), 44100)
     cfg = compose_config("train", [*TINY, "data=audio_folder", f"data.source.root={media}"])
     dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
-    wave, label = dm.dataset("train")[0]
-    assert wave.shape == (32000,) and wave.dtype == torch.float32
+    wave, *_, label = dm.dataset("train")[0]  # the default also returns its frame flags
+    assert wave.shape == (32000,) and wave.dtype == torch.float32 and label == 0
     assert np.isfinite(wave.numpy()).all()
     loader = DataLoader(dm.dataset("train"), batch_size=5)
     assert next(iter(loader))[0].shape == (5, 32000)
