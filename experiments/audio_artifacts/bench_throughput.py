@@ -53,7 +53,7 @@ def main(overrides: list[str]) -> dict:
     bs = int(cfg.data.batch_size)
     waves = torch.stack([b[0] for b in batch[:bs]])
     labels = torch.tensor([b[-1] for b in batch[:bs]])
-    where = len(batch[0]) > 2 and getattr(module, "_frame_losses", False)  # the frame-loss recipes' terms
+    where = len(batch[0]) > 2 and getattr(module, "trains_where", False)  # the frame-loss recipes' terms
     flags = torch.stack([b[1] for b in batch[:bs]]) if where else None
     opt = torch.optim.AdamW(module.parameters(), lr=1e-3)
     module.train()
@@ -65,7 +65,7 @@ def main(overrides: list[str]) -> dict:
             out = module.net.forward_cells(waves) if where else {"logits": module(waves)}
         loss = torch.nn.functional.cross_entropy(out["logits"].float(), labels)
         if where:
-            loss = loss + module._where_loss({k: v.float() for k, v in out.items()}, flags, labels)
+            loss = loss + module.where_loss({k: v.float() for k, v in out.items()}, flags, labels)
         opt.zero_grad()
         loss.backward()
         opt.step()

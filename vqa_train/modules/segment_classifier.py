@@ -93,12 +93,13 @@ class SegmentClassifier(DetectorModule):
         )
 
     @property
-    def _frame_losses(self) -> bool:
+    def trains_where(self) -> bool:
+        """Whether training adds a loss on where the defect is (needs the data's frame flags)."""
         return bool(self.frame_loss_weight or self.wave_frame_loss_weight)
 
     def on_fit_start(self) -> None:
         data = getattr(self.trainer, "datamodule", None)
-        if self._frame_losses and data is not None and getattr(data, "frame_target_db", None) is None:
+        if self.trains_where and data is not None and getattr(data, "frame_target_db", None) is None:
             raise ValueError(FRAME_TARGETS_NEEDED)
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
@@ -106,11 +107,11 @@ class SegmentClassifier(DetectorModule):
 
     def _step(self, batch: tuple[torch.Tensor, ...], stage: str) -> torch.Tensor:
         wave, y = batch[0], batch[-1]  # (wave, label) or, with frame targets, (wave, flags, label)
-        if stage == "train" and self._frame_losses:
+        if stage == "train" and self.trains_where:
             if len(batch) < 3:
                 raise ValueError(FRAME_TARGETS_NEEDED)
             out = self.net.forward_cells(wave)
-            logits, frame_loss = out["logits"], self._where_loss(out, batch[1], y)
+            logits, frame_loss = out["logits"], self.where_loss(out, batch[1], y)
         else:
             logits, frame_loss = self(wave), None
         loss = F.cross_entropy(logits, y, label_smoothing=self.label_smoothing if stage == "train" else 0.0)
@@ -130,7 +131,7 @@ class SegmentClassifier(DetectorModule):
         )
         return loss
 
-    def _where_loss(self, out: dict[str, torch.Tensor], flags: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def where_loss(self, out: dict[str, torch.Tensor], flags: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """The weighted per-cell (``frame_loss_weight``) and per-10-ms impulse (``wave_frame_loss_weight``) terms."""
         loss = torch.zeros((), device=y.device)
         if self.frame_loss_weight:
