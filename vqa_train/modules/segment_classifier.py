@@ -16,17 +16,23 @@ from vqa_train.models.pann import load_pann_weights
 from vqa_train.modules.base import DetectorModule
 
 
-def cell_targets(
-    frames: torch.Tensor, labels: torch.Tensor, cells: int, per_cell: int, clean: int
-) -> torch.Tensor:
-    """Per-cell class targets ``(B, cells)`` from per-frame defect flags ``(B, F)``: cell ``j`` covers
-    frames ``[j * per_cell, (j + 1) * per_cell)`` and takes the sample's label where any of them holds
-    the defect, ``clean`` elsewhere. Frames past the last cell are dropped, missing ones count clean."""
+def pooled_flags(frames: torch.Tensor, cells: int, per_cell: int) -> torch.Tensor:
+    """Per-frame defect flags ``(B, F)`` -> bool ``(B, cells)``: cell ``j`` is set where any of frames
+    ``[j * per_cell, (j + 1) * per_cell)`` is. Frames past the last cell are dropped, missing ones
+    count unset."""
     need = cells * per_cell
     flags = frames.bool()[:, :need]
     if flags.shape[1] < need:
         flags = F.pad(flags, (0, need - flags.shape[1]))
-    hit = flags.reshape(len(flags), cells, per_cell).any(dim=2)
+    return flags.reshape(len(flags), cells, per_cell).any(dim=2)
+
+
+def cell_targets(
+    frames: torch.Tensor, labels: torch.Tensor, cells: int, per_cell: int, clean: int
+) -> torch.Tensor:
+    """Per-cell class targets ``(B, cells)``: the sample's label where the cell holds a flagged frame
+    (:func:`pooled_flags`), ``clean`` elsewhere."""
+    hit = pooled_flags(frames, cells, per_cell)
     return torch.where(hit, labels[:, None], torch.full_like(hit, clean, dtype=labels.dtype))
 
 
@@ -144,13 +150,8 @@ class SegmentClassifier(DetectorModule):
             loss = loss + self.frame_loss_weight * term
         if self.wave_frame_loss_weight:
             wave_logits = out["wave_frames"]
-            n = wave_logits.shape[-1]
-            hits = (
-                flags.bool()[:, :n]
-                & torch.isin(y, torch.tensor(self.wave_frame_classes, device=y.device))[:, None]
-            )
-            if hits.shape[1] < n:
-                hits = F.pad(hits, (0, n - hits.shape[1]))
+            impulsive = torch.isin(y, torch.tensor(self.wave_frame_classes, device=y.device))
+            hits = pooled_flags(flags, wave_logits.shape[-1], 1) & impulsive[:, None]
             # summed over a segment's frames, so the few frames with a click weigh like a segment label
             term = F.binary_cross_entropy_with_logits(wave_logits, hits.float(), reduction="sum") / len(y)
             if self._trainer is not None:  # benchmarks call this without a Trainer
