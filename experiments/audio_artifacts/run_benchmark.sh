@@ -434,3 +434,16 @@ EVAL_DATA=
 recipe frames_fill audio_artifacts_frames_cpu30 callbacks.fit_to_time.budget_s=1680 callbacks.fit_to_time.max_epochs_cap=30
 grep -h "fit_to_time:" "$RUN/frames_fill_train/train.log" | tee "$RESULTS/frames_fill_fit_to_time.txt" || true
 fi
+
+# Width 48 in channels-last layout, given the whole budget (README "Wider, in channels-last layout"),
+# two seeds. ONLY=wide runs both; ONLY=wide_seed7 only the second seed.
+if part wide; then
+EVAL_DATA=
+recipe wide audio_artifacts_wide_cpu30
+grep -h "fit_to_time:" "$RUN/wide_train/train.log" | tee "$RESULTS/wide_fit_to_time.txt" || true
+fi
+if part wide wide_seed7; then
+EVAL_DATA=
+recipe wide_seed7 audio_artifacts_wide_cpu30 seed=7
+grep -h "fit_to_time:" "$RUN/wide_seed7_train/train.log" | tee "$RESULTS/wide_seed7_fit_to_time.txt" || true
+fi
