@@ -256,3 +256,17 @@ def test_default_recipe_is_the_best_measured_one_held_to_the_30_minute_budget(co
     assert old.model.net.cues is False and old.model.net.f_max == 14000.0 and old.model.net.dropout == 0.2
     assert old.model.net.freq_bands == 1
     assert old.callbacks.fit_to_time.budget_s is None and old.trainer.max_epochs == 8
+
+
+def test_wide_recipe_is_the_frame_loss_recipe_wider_in_channels_last_with_the_whole_budget(compose_config):
+    frames = compose_config("train", ["experiment=audio_artifacts_frames_cpu30"])
+    wide = compose_config("train", ["experiment=audio_artifacts_wide_cpu30"])
+    assert frames.callbacks.channels_last.enabled is False and wide.callbacks.channels_last.enabled is True
+    assert (frames.model.net.width, wide.model.net.width) == (32, 48)
+    assert wide.callbacks.fit_to_time.budget_s == 1680 and wide.callbacks.fit_to_time.max_epochs_cap == 30
+    assert set(frames.tags) - {"epochs12"} < set(wide.tags)
+    wide.model.net.width = 32
+    wide.callbacks.channels_last.enabled = False
+    wide.callbacks.fit_to_time.budget_s, wide.callbacks.fit_to_time.max_epochs_cap = None, None
+    wide.tags = frames.tags
+    assert wide == frames

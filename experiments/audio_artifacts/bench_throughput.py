@@ -7,7 +7,7 @@ Both are measured on this machine with the recipe's config (``experiment=audio_a
 unless an override names another): data generation in one process (what one DataLoader worker
 does), the training step (forward + backward + AdamW) with torch's threads, under bf16 autocast
 when the recipe's ``trainer.precision`` is ``bf16-mixed``, with the per-cell loss too when the recipe
-sets ``model.frame_loss_weight``. Writes
+sets ``model.frame_loss_weight``, in channels-last layout when ``callbacks.channels_last`` is on. Writes
 experiments/audio_artifacts/results/throughput.json (``throughput_<experiment>.json`` for another
 recipe).
 """
@@ -55,6 +55,9 @@ def main(overrides: list[str]) -> dict:
     labels = torch.tensor([b[-1] for b in batch[:bs]])
     where = len(batch[0]) > 2 and getattr(module, "trains_where", False)  # the frame-loss recipes' terms
     flags = torch.stack([b[1] for b in batch[:bs]]) if where else None
+    channels_last = bool(cfg.callbacks.get("channels_last", {}).get("enabled", False))
+    if channels_last:  # as the ChannelsLast callback lays the model out for fitting
+        module.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(module.parameters(), lr=1e-3)
     module.train()
     steps, warmup = 12, 2
@@ -76,6 +79,7 @@ def main(overrides: list[str]) -> dict:
         + " ".join(o for o in overrides if o != f"experiment={DEFAULT_EXPERIMENT}"),
         "experiment": experiment,
         "precision": "bf16 autocast" if bf16 else "fp32",
+        "layout": "channels_last" if channels_last else "nchw",
         "machine": {"cpus": torch.get_num_threads(), "processor": platform.processor() or platform.machine()},
         "model": {"arch": cfg.model.net.arch, "width": cfg.model.net.width, "batch_size": bs},
         "data_segments_per_s_one_process": round(data_rate, 1),

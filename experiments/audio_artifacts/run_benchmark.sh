@@ -447,3 +447,16 @@ EVAL_DATA=
 recipe wide_seed7 audio_artifacts_wide_cpu30 seed=7
 grep -h "fit_to_time:" "$RUN/wide_seed7_train/train.log" | tee "$RESULTS/wide_seed7_fit_to_time.txt" || true
 fi
+
+# Checks on the wide recipe's two seeds (README "Wider, in channels-last layout"): the clicks they miss,
+# how they fare as delivered, the data/train rate, and ONNX Runtime vs eager for the exported width-48
+# model. Needs the wide runs. ONLY=wide_checks runs it.
+if part wide_checks; then
+"$PY" experiments/audio_artifacts/missed_clicks.py "$RESULTS/wide_eval_simulated_test.json" \
+  "$RESULTS/wide_seed7_eval_simulated_test.json" --experiment audio_artifacts_wide_cpu30
+"$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_wide_cpu30
+"$PY" export.py detector=audio_artifacts "ckpt_path=$(best wide)" "export_dir=$RUN/wide_exports" "hydra.run.dir=$RUN/wide_export"
+"$PY" experiments/audio_artifacts/bench_onnx.py "$RUN/wide_exports" 32 "$RESULTS/wide_onnx_speed.json"
+"$PY" experiments/audio_artifacts/codec_robustness.py "$(best wide)" "$(best wide_seed7)" \
+  --experiment audio_artifacts_wide_cpu30 --out codec_robustness_wide
+fi
