@@ -460,3 +460,17 @@ if part wide_checks; then
 "$PY" experiments/audio_artifacts/codec_robustness.py "$(best wide)" "$(best wide_seed7)" \
   --experiment audio_artifacts_wide_cpu30 --out codec_robustness_wide
 fi
+
+# The wide recipe under bf16 autocast (README "Wider, in channels-last layout"), one seed.
+# ONLY=wide_bf16 runs it.
+if part wide_bf16; then
+EVAL_DATA=
+recipe wide_bf16 audio_artifacts_wide_bf16_cpu30
+grep -h "fit_to_time:" "$RUN/wide_bf16_train/train.log" | tee "$RESULTS/wide_bf16_fit_to_time.txt" || true
+fi
+
+# Training-step time in NCHW vs channels-last layout, CNN6 at widths 32 and 48 (README "Wider, in
+# channels-last layout"). ONLY=layout runs it.
+if part layout; then
+"$PY" experiments/audio_artifacts/bench_layout.py
+fi
