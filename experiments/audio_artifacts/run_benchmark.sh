@@ -474,3 +474,10 @@ fi
 if part layout; then
 "$PY" experiments/audio_artifacts/bench_layout.py
 fi
+
+# Train vs val vs test balanced accuracy of the frame-loss and wide runs (README "Wider, in
+# channels-last layout"). Needs those runs. ONLY=fit_check runs it.
+if part fit_check; then
+"$PY" experiments/audio_artifacts/fit_check.py "$(best frames)" "$(best frames_seed7)" "$(best wide)" \
+  "$(best wide_seed7)" --experiment audio_artifacts_frames_cpu30
+fi
