@@ -10,7 +10,9 @@
 #                                                                 # tmin, tmin_seed7, codec, codec25, codec25_seed7,
 #                                                                 # codecfast, cnn10, codecs, clippers, atan, noises,
 #                                                                 # violet, spectra, frames_probe, frames, frames_seed7,
-#                                                                 # frames_wave, frames_wave_seed7, frames_w2, frames_checks)
+#                                                                 # frames_wave, frames_wave_seed7, frames_w2, frames_checks,
+#                                                                 # frames_fill, wide, wide_seed7, wide_checks, wide_bf16,
+#                                                                 # layout, fit_check)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -449,8 +451,8 @@ grep -h "fit_to_time:" "$RUN/wide_seed7_train/train.log" | tee "$RESULTS/wide_se
 fi
 
 # Checks on the wide recipe's two seeds (README "Wider, in channels-last layout"): the clicks they miss,
-# how they fare as delivered, the data/train rate, and ONNX Runtime vs eager for the exported width-48
-# model. Needs the wide runs. ONLY=wide_checks runs it.
+# the data/train rate, ONNX Runtime vs eager for the exported width-48 model, how they fare as
+# delivered, and the clipping-cue probe on the distortions they miss. Needs the wide runs. ONLY=wide_checks runs it.
 if part wide_checks; then
 "$PY" experiments/audio_artifacts/missed_clicks.py "$RESULTS/wide_eval_simulated_test.json" \
   "$RESULTS/wide_seed7_eval_simulated_test.json" --experiment audio_artifacts_wide_cpu30
@@ -459,6 +461,8 @@ if part wide_checks; then
 "$PY" experiments/audio_artifacts/bench_onnx.py "$RUN/wide_exports" 32 "$RESULTS/wide_onnx_speed.json"
 "$PY" experiments/audio_artifacts/codec_robustness.py "$(best wide)" "$(best wide_seed7)" \
   --experiment audio_artifacts_wide_cpu30 --out codec_robustness_wide
+"$PY" experiments/audio_artifacts/clip_cue_probe.py "$RESULTS/wide_eval_simulated_test.json" \
+  "$RESULTS/wide_seed7_eval_simulated_test.json" --experiment audio_artifacts_wide_cpu30
 fi
 
 # The wide recipe under bf16 autocast (README "Wider, in channels-last layout"), one seed.
