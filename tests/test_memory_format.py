@@ -29,22 +29,25 @@ class _TinyConv(L.LightningModule):
         )
 
     def configure_optimizers(self):
-        return torch.optim.SGD(self.parameters(), lr=0.1)
+        return torch.optim.AdamW(self.parameters(), lr=0.01)
 
 
-def _fit(enabled: bool) -> _TinyConv:
+def _fit(enabled: bool, epochs: int = 1, ckpt_path: str | None = None, root: str | None = None) -> _TinyConv:
     torch.manual_seed(0)
     model = _TinyConv()
     trainer = L.Trainer(
-        max_epochs=1,
+        max_epochs=epochs,
         callbacks=[ChannelsLast(enabled)],
         logger=False,
-        enable_checkpointing=False,
+        enable_checkpointing=root is not None,
+        default_root_dir=root,
         enable_progress_bar=False,
         enable_model_summary=False,
         accelerator="cpu",
     )
-    trainer.fit(model)
+    trainer.fit(model, ckpt_path=ckpt_path)
+    if root is not None:
+        trainer.save_checkpoint(f"{root}/epoch{epochs}.ckpt")
     return model
 
 
@@ -71,3 +74,12 @@ def test_the_audio_net_gives_the_same_logits_in_either_layout():
         assert net.conv_block2.conv1.weight.is_contiguous(memory_format=torch.channels_last)
         nhwc = net(wave)
     torch.testing.assert_close(nhwc, nchw, rtol=1e-4, atol=1e-5)
+
+
+def test_a_run_resumed_in_channels_last_trains_on_like_an_uninterrupted_one(tmp_path):
+    straight = _fit(True, epochs=2)
+    _fit(True, epochs=1, root=str(tmp_path))
+    resumed = _fit(True, epochs=2, ckpt_path=str(tmp_path / "epoch1.ckpt"), root=str(tmp_path))
+    assert resumed.conv.weight.is_contiguous(memory_format=torch.channels_last)
+    for name, value in straight.state_dict().items():
+        torch.testing.assert_close(resumed.state_dict()[name], value, rtol=1e-5, atol=1e-6, msg=name)

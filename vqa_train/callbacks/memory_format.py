@@ -3,8 +3,9 @@
 On 2 CPU cores the audio CNN's training step runs 1.17x as fast at width 32 and 1.26x at width 48
 with its 4-D weights in channels-last layout (``experiments/audio_artifacts/bench_layout.py``,
 README "Wider, in channels-last layout"): a convolution whose weight is channels-last returns a
-channels-last output, so every block after the first runs in NHWC without a copy. Only the layout of the live model changes. Checkpoints load
-into modules of either layout (``load_state_dict`` copies values into the destination's layout) and
+channels-last output, so every block after the first runs in NHWC without a copy. Only the layout
+of the live model changes. Checkpoints load into modules of either layout (``load_state_dict``
+copies values into the destination's layout), a resumed run converts again at its fit start, and
 exports trace whatever layout the exported module has, so nothing downstream sees a difference.
 """
 
