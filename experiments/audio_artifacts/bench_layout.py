@@ -62,8 +62,11 @@ def main(experiment: str, widths: list[int], rounds: int, batch_size: int) -> di
         }
         print(row)
         rows.append(row)
+    options = ["--widths", *map(str, widths), "--rounds", str(rounds), "--batch-size", str(batch_size)]
     result = {
-        "command": f"python experiments/audio_artifacts/bench_layout.py --experiment {experiment}",
+        "command": " ".join(
+            ["python experiments/audio_artifacts/bench_layout.py --experiment", experiment, *options]
+        ),
         "machine": {"cpus": torch.get_num_threads(), "processor": platform.processor() or platform.machine()},
         "batch_size": batch_size,
         "rounds": rounds,

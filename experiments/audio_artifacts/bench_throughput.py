@@ -23,6 +23,7 @@ from pathlib import Path
 import hydra
 import torch
 from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 import vqa_train  # noqa: F401
 from vqa_train.utils.atomic import write_json
@@ -55,7 +56,7 @@ def main(overrides: list[str]) -> dict:
     labels = torch.tensor([b[-1] for b in batch[:bs]])
     where = len(batch[0]) > 2 and getattr(module, "trains_where", False)  # the frame-loss recipes' terms
     flags = torch.stack([b[1] for b in batch[:bs]]) if where else None
-    channels_last = bool(cfg.callbacks.get("channels_last", {}).get("enabled", False))
+    channels_last = bool(OmegaConf.select(cfg, "callbacks.channels_last.enabled", default=False))
     if channels_last:  # as the ChannelsLast callback lays the model out for fitting
         module.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(module.parameters(), lr=1e-3)

@@ -22,6 +22,7 @@ from vqa_train.metrics import balanced_accuracy
 from vqa_train.utils.atomic import write_json
 
 RESULTS = Path(__file__).parent / "results"
+DEFAULT_SIZE = 2000  # segments scored per split
 
 
 def main(checkpoints: list[str], experiment: str, out: str, size: int) -> dict:
@@ -41,7 +42,7 @@ def main(checkpoints: list[str], experiment: str, out: str, size: int) -> dict:
             row[f"{split}_segments"] = len(y)
         print(row)
         rows.append(row)
-    extra = [] if size == 2000 else ["--size", str(size)]
+    extra = [] if size == DEFAULT_SIZE else ["--size", str(size)]
     result = {"command": command_line(__file__, checkpoints, experiment, out, *extra), "rows": rows}
     write_json(RESULTS / f"{out}.json", result)
     return result
@@ -49,6 +50,6 @@ def main(checkpoints: list[str], experiment: str, out: str, size: int) -> dict:
 
 if __name__ == "__main__":
     ap = checkpoint_parser(__doc__, "fit_check")
-    ap.add_argument("--size", type=int, default=2000)
+    ap.add_argument("--size", type=int, default=DEFAULT_SIZE)
     a = ap.parse_args()
     main(a.checkpoints, a.experiment, a.out, a.size)

@@ -145,8 +145,7 @@ class SegmentClassifier(DetectorModule):
             per_cell = round(self.net.cell_s / FRAME_S)
             cells = cell_targets(flags, y, cell_logits.shape[-1], per_cell, self.clean_index)
             term = F.cross_entropy(cell_logits, cells)
-            if self._trainer is not None:  # benchmarks call this without a Trainer
-                self.log("train/frame_loss", term, on_step=False, on_epoch=True, batch_size=len(y))
+            self._log_term("train/frame_loss", term, len(y))
             loss = loss + self.frame_loss_weight * term
         if self.wave_frame_loss_weight:
             wave_logits = out["wave_frames"]
@@ -154,10 +153,14 @@ class SegmentClassifier(DetectorModule):
             hits = pooled_flags(flags, wave_logits.shape[-1], 1) & impulsive[:, None]
             # summed over a segment's frames, so the few frames with a click weigh like a segment label
             term = F.binary_cross_entropy_with_logits(wave_logits, hits.float(), reduction="sum") / len(y)
-            if self._trainer is not None:  # benchmarks call this without a Trainer
-                self.log("train/wave_frame_loss", term, on_step=False, on_epoch=True, batch_size=len(y))
+            self._log_term("train/wave_frame_loss", term, len(y))
             loss = loss + self.wave_frame_loss_weight * term
         return loss
+
+    def _log_term(self, name: str, value: torch.Tensor, batch_size: int) -> None:
+        """Log one loss term per epoch; benchmarks call :meth:`where_loss` without a Trainer."""
+        if self._trainer is not None:
+            self.log(name, value, on_step=False, on_epoch=True, batch_size=batch_size)
 
     def predict_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         wave = batch[0] if isinstance(batch, (list, tuple)) else batch
