@@ -3,7 +3,11 @@
 #   bash experiments/block_corruption/run_benchmark.sh            # trains with the GPU recipe
 #   CKPT=path/to/best.ckpt bash experiments/block_corruption/run_benchmark.sh   # skip training
 #   CODEC=1 ... (or CODEC_CKPT=path/to/best.ckpt ...)   # also the codec-in-the-loop recipe
-# Training needs a GPU (experiment=block_corruption_gpu); everything after it runs on 2 CPU cores.
+#   CLIPS_CPU=1 ... (or CLIPS_CPU_CKPT=path/to/best.ckpt ...)   # also the codec clips on 2 CPU cores
+#   GPU_RECIPES=0 CLIPS_CPU=1 bash experiments/block_corruption/run_benchmark.sh   # only those, no GPU
+# The first two recipes train on a GPU (experiment=block_corruption_gpu, block_corruption_codec_gpu);
+# block_corruption_codec_clips_cpu trains in about 85 minutes on 2 CPU cores. Everything after
+# training runs on 2 CPU cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -19,14 +23,8 @@ mkdir -p "$RESULTS"
 [ -f "$REAL/manifest.csv" ] || "$PY" -m synth.video.realset --out "$REAL" --clips 40 --seed 11
 cp "$REAL/summary.json" "$RESULTS/real_set_summary.json"
 
-# 2. Train (unless CKPT is given).
-if [ -z "${CKPT:-}" ]; then
-  "$PY" train.py experiment=block_corruption_gpu "hydra.run.dir=$RUN/train"
-  CKPT=$(ls "$RUN"/train/checkpoints/best-*.ckpt | head -1)
-fi
-
-# 3. Simulated held-out split (also with 30 % codec frames) and both real sets: both decisions,
-#    map IoU, blockdetect side by side. evaluate CKPT PREFIX writes results/PREFIXeval_*.json.
+# evaluate CKPT PREFIX: the simulated held-out split (also with 30 % codec frames) and both real
+# sets: both decisions, map IoU, blockdetect side by side. Writes results/PREFIXeval_*.json.
 evaluate() {
   local ckpt=$1 p=$2
   "$PY" eval.py detector=block_corruption "ckpt_path=$ckpt" "hydra.run.dir=$RUN/${p}eval_sim"
@@ -40,19 +38,42 @@ evaluate() {
   "$PY" eval.py detector=block_corruption "ckpt_path=$ckpt" "real_set=$DEV" "hydra.run.dir=$RUN/${p}eval_real_dev"
   cp "$RUN/${p}eval_real_dev/metrics.json" "$RESULTS/${p}eval_real_dev_set.json"
 }
-evaluate "$CKPT" ""
 
-# 4. Export (ONNX parity at two sizes) and CPU speed at 224x224, 640x360, 1280x720.
-"$PY" export.py detector=block_corruption "ckpt_path=$CKPT" "export_dir=$RUN/exports" "hydra.run.dir=$RUN/export"
-"$PY" experiments/block_corruption/bench_speed.py "$RUN/exports" --threads 2
-
-# 5. Codec in the loop (README section of that name): train experiment=block_corruption_codec_gpu
-#    (GPU) unless CODEC_CKPT is given, then the same evaluations.
-if [ -n "${CODEC:-}${CODEC_CKPT:-}" ]; then
-  if [ -z "${CODEC_CKPT:-}" ]; then
-    "$PY" train.py experiment=block_corruption_codec_gpu test=false "hydra.run.dir=$RUN/codec_train"
-    CODEC_CKPT=$(ls "$RUN"/codec_train/checkpoints/best-*.ckpt | head -1)
-    cp "$RUN/codec_train/learning_curve.json" "$RESULTS/codec_learning_curve.json"
+if [ "${GPU_RECIPES:-1}" != 0 ]; then
+  # 2. Train (unless CKPT is given).
+  if [ -z "${CKPT:-}" ]; then
+    "$PY" train.py experiment=block_corruption_gpu "hydra.run.dir=$RUN/train"
+    CKPT=$(ls "$RUN"/train/checkpoints/best-*.ckpt | head -1)
   fi
-  evaluate "$CODEC_CKPT" codec_
+
+  # 3. Simulated held-out split (also with 30 % codec frames) and both real sets.
+  evaluate "$CKPT" ""
+
+  # 4. Export (ONNX parity at two sizes) and CPU speed at 224x224, 640x360, 1280x720.
+  "$PY" export.py detector=block_corruption "ckpt_path=$CKPT" "export_dir=$RUN/exports" "hydra.run.dir=$RUN/export"
+  "$PY" experiments/block_corruption/bench_speed.py "$RUN/exports" --threads 2
+
+  # 5. Codec in the loop (README section of that name): train experiment=block_corruption_codec_gpu
+  #    (GPU) unless CODEC_CKPT is given, then the same evaluations.
+  if [ -n "${CODEC:-}${CODEC_CKPT:-}" ]; then
+    if [ -z "${CODEC_CKPT:-}" ]; then
+      "$PY" train.py experiment=block_corruption_codec_gpu test=false "hydra.run.dir=$RUN/codec_train"
+      CODEC_CKPT=$(ls "$RUN"/codec_train/checkpoints/best-*.ckpt | head -1)
+      cp "$RUN/codec_train/learning_curve.json" "$RESULTS/codec_learning_curve.json"
+    fi
+    evaluate "$CODEC_CKPT" codec_
+  fi
+fi
+
+# 6. The codec clips on two CPU cores (README section "On two CPU cores"): train
+#    experiment=block_corruption_codec_clips_cpu (about 85 minutes) unless CLIPS_CPU_CKPT is given,
+#    then the same evaluations.
+if [ -n "${CLIPS_CPU:-}${CLIPS_CPU_CKPT:-}" ]; then
+  if [ -z "${CLIPS_CPU_CKPT:-}" ]; then
+    rm -rf "$RUN/clips_cpu_train"
+    "$PY" train.py experiment=block_corruption_codec_clips_cpu "hydra.run.dir=$RUN/clips_cpu_train"
+    CLIPS_CPU_CKPT=$(ls "$RUN"/clips_cpu_train/checkpoints/best-*.ckpt | head -1)
+    cp "$RUN/clips_cpu_train/learning_curve.json" "$RESULTS/clips_cpu_learning_curve.json"
+  fi
+  evaluate "$CLIPS_CPU_CKPT" clips_cpu_
 fi
