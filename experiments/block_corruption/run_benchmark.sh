@@ -67,8 +67,9 @@ fi
 
 # 6. The codec clips on two CPU cores (README section "On two CPU cores"): train
 #    experiment=block_corruption_codec_clips_cpu (about 85 minutes) unless CLIPS_CPU_CKPT is given,
-#    then the same evaluations.
+#    then the same evaluations. First the training-step speed by precision and layout.
 if [ -n "${CLIPS_CPU:-}${CLIPS_CPU_CKPT:-}" ]; then
+  "$PY" experiments/block_corruption/bench_cpu_step.py
   if [ -z "${CLIPS_CPU_CKPT:-}" ]; then
     rm -rf "$RUN/clips_cpu_train"
     "$PY" train.py experiment=block_corruption_codec_clips_cpu "hydra.run.dir=$RUN/clips_cpu_train"
