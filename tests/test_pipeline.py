@@ -17,6 +17,7 @@ from synth.audio import Clicks, Hum, ProceduralAudio
 from synth.core import AudioMeta, sample_rng
 from tests.conftest import TINY, compose_cfg, run_entry
 from tests.mediagen import write_mp4
+from vqa_train.checkpoint import init_weights
 from vqa_train.deploy.detect import detect
 from vqa_train.deploy.export import export
 from vqa_train.evaluation import evaluate
@@ -85,6 +86,25 @@ def test_resume_after_crash_mid_epoch(tmp_path):
     trainer = objects["trainer"]
     assert trainer.current_epoch == 2
     assert trainer.global_step == 8  # 2 epochs x 4 batches: nothing repeated or lost beyond the last save
+
+
+def test_init_ckpt_path_fine_tunes_from_the_weights(trained, tmp_path):
+    best = next((trained["out"] / "checkpoints").glob("best*.ckpt"))
+    saved = torch.load(best, map_location="cpu", weights_only=True)["state_dict"]
+    fresh = hydra.utils.instantiate(trained["cfg"].model, _convert_="partial")
+    assert any(not torch.equal(v, saved[k]) for k, v in fresh.state_dict().items())
+    init_weights(fresh, best)
+    assert all(torch.equal(v, saved[k]) for k, v in fresh.state_dict().items())
+
+    other = hydra.utils.instantiate(trained["cfg"].model, net={"width": 8}, _convert_="partial")
+    with pytest.raises(ValueError, match="does not fit this model: other shape"):
+        init_weights(other, best)
+    missing = compose_cfg("train", [*TINY, f"init_ckpt_path={tmp_path / 'none.ckpt'}"], tmp_path / "a")
+    with pytest.raises(FileNotFoundError, match="init_ckpt_path: no such checkpoint"):
+        train(missing)
+    both = compose_cfg("train", [*TINY, f"init_ckpt_path={best}", f"ckpt_path={best}"], tmp_path / "b")
+    with pytest.raises(ValueError, match="not both"):
+        train(both)
 
 
 def test_eval_simulated_writes_report(trained, tmp_path):

@@ -34,6 +34,10 @@ class _ConfigInCheckpoint(L.Callback):
 
 
 def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
+    if cfg.get("ckpt_path") and cfg.get("init_ckpt_path"):
+        raise ValueError(
+            "set ckpt_path (resume a run) or init_ckpt_path (fine-tune from its weights), not both"
+        )
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True)
     torch.set_float32_matmul_precision("high")
@@ -42,6 +46,11 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     datamodule: L.LightningDataModule = hydra.utils.instantiate(cfg.data, _convert_="partial")
     log.info("Instantiating model <%s>", cfg.model.net._target_)
     model: L.LightningModule = hydra.utils.instantiate(cfg.model, _convert_="partial")
+    if cfg.get("init_ckpt_path"):
+        from vqa_train.checkpoint import init_weights  # imports this module
+
+        init_weights(model, cfg.init_ckpt_path)
+        log.info("Initialised the model from %s (fresh optimizer and schedule)", cfg.init_ckpt_path)
     callbacks = [*instantiate_group(cfg.get("callbacks")), _ConfigInCheckpoint(cfg)]
     loggers = instantiate_group(cfg.get("logger"))
     trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
