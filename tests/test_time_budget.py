@@ -105,12 +105,15 @@ def test_grows_up_to_the_cap(monkeypatch):
     assert callback.fitted_epochs == 5 and trainer.current_epoch == 5
 
 
-def test_off_by_default_and_at_least_one_epoch(monkeypatch):
+def test_off_by_default_and_at_least_one_epoch(monkeypatch, caplog):
     trainer = _fit(monkeypatch, FitEpochsToTime(), max_epochs=2, epoch_s=10.0)
     assert trainer.current_epoch == 2
+    assert "only epoch 0 fits" not in caplog.text
     callback = FitEpochsToTime(budget_s=1.0)
     trainer = _fit(monkeypatch, callback, max_epochs=4, epoch_s=10.0)
     assert callback.fitted_epochs == 1 and trainer.current_epoch == 1
+    # epoch 0 ran on the 4-epoch schedule, so the run ends before annealing: said, with the fix
+    assert "only epoch 0 fits the 1 s budget" in caplog.text and "about 21 s for 2 epochs" in caplog.text
 
 
 def test_a_resumed_run_keeps_the_fitted_count():

@@ -97,6 +97,13 @@ class FitEpochsToTime(L.Callback):
                 resize_one_cycle(config.scheduler, max(steps, config.scheduler.last_epoch))
                 resized = True
         module.log("fit_epochs", float(epochs), logger=True, on_epoch=True, sync_dist=False)
+        if epochs == 1 and cap > 1:  # epoch 0 ran on the long schedule: it ends with the rate high
+            log.warning(
+                "fit_to_time: only epoch 0 fits the %.0f s budget, so training stops before the "
+                "learning rate anneals; callbacks.fit_to_time.budget_s needs about %.0f s for 2 epochs",
+                self.budget_s,
+                2 * self.epoch0_s / self.safety,
+            )
         log.info(
             "fit_to_time: epoch 0 took %.1f s; %d epoch(s) fit the %.0f s budget%s",
             self.epoch0_s,
