@@ -12,7 +12,8 @@
 #                                                                 # violet, spectra, frames_probe, frames, frames_seed7,
 #                                                                 # frames_wave, frames_wave_seed7, frames_w2, frames_checks,
 #                                                                 # frames_fill, wide, wide_seed7, wide_checks, wide_bf16,
-#                                                                 # layout, fit_check)
+#                                                                 # layout, fit_check, dips, dips_seed7,
+#                                                                 # dips_checks)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -484,4 +485,25 @@ fi
 if part fit_check; then
 "$PY" experiments/audio_artifacts/fit_check.py "$(best frames)" "$(best frames_seed7)" "$(best wide)" \
   "$(best wide_seed7)" --experiment audio_artifacts_frames_cpu30
+fi
+
+# The frame-loss recipe with the dropout cues (README "Dropouts"), two seeds. ONLY=dips runs both;
+# ONLY=dips_seed7 only the second seed.
+if part dips; then
+EVAL_DATA=
+recipe dips audio_artifacts_dips_cpu30
+fi
+if part dips dips_seed7; then
+EVAL_DATA=
+recipe dips_seed7 audio_artifacts_dips_cpu30 seed=7
+fi
+
+# Checks on the dropout-cue recipe's two seeds (README "Dropouts"): the clicks they miss, how they fare
+# as delivered (16-bit PCM, AAC), and the data/train rate. Needs the dips runs. ONLY=dips_checks runs it.
+if part dips_checks; then
+"$PY" experiments/audio_artifacts/missed_clicks.py "$RESULTS/dips_eval_simulated_test.json" \
+  "$RESULTS/dips_seed7_eval_simulated_test.json" --experiment audio_artifacts_dips_cpu30
+"$PY" experiments/audio_artifacts/codec_robustness.py "$(best dips)" "$(best dips_seed7)" \
+  --experiment audio_artifacts_dips_cpu30 --out codec_robustness_dips
+"$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_dips_cpu30
 fi

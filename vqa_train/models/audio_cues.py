@@ -44,6 +44,19 @@ BatchNorm1d in front).
    same frames: the step at the quietest 11-14 kHz frames (soft minimum as above), its mean and
    standard deviation over frames, the 14-15 kHz level's standard deviation (hiss is steady) and
    mean flatness, and its level at the quietest frames.
+5. **Dropouts** (3 values, only with ``dips=True``). A buffer dropout or stuck converter holds
+   the waveform still for a fraction of a millisecond in the middle of sound: the first difference
+   vanishes over the held span while it is busy on both sides. Per position, the mean power of the
+   first difference over a 0.25 ms window is compared with the *smaller* of the mean powers over
+   the 1 ms just before and the 1 ms just after it, both floored at the power that 16-bit
+   quantisation leaves in a first difference. Sound on one side only (an onset after silence, the
+   edge of a pause) does not count, nor does quiet, slowly changing audio in 16-bit PCM, whose
+   sides are as still as the window; a low tone's slowest 0.25 ms dips about 2 bels. Cues: the
+   deepest dip (bels, <= 0) and ``log1p`` of the number of positions deeper than 3 and 4.5 bels
+   (one dropout gives a few dozen; hard clipping, whose plateaus are held spans too, gives many).
+   On the default recipe's test split, segments with a synthetic ``step`` click of 9 samples or
+   more dip 5-9 bels, clean ones never past 3.8, as synthesised or in 16-bit PCM
+   (``experiments/audio_artifacts/README.md``, "Dropouts").
 
 Everything is fixed tensor arithmetic (matmuls with fixed bases, pooling, reductions): no FFT op (the
 TorchScript ONNX exporter has none), no data-dependent control flow, so the module exports to ONNX
@@ -74,20 +87,27 @@ CLICK_THRESHOLDS_B = (1.5, 2.0, 3.0)
 NOISE_FRAME_S = 0.016
 NOISE_BIN_STEP = 2  # every other DFT bin (62.5 Hz apart at 16 ms: 125 Hz, the Hann main lobe's half-width)
 NOISE_BANDS_HZ = {"mid": (1000.0, 4000.0), "high": (4000.0, 15000.0)}
+DIP_WINDOW_S = 0.00025  # the held span looked at: 8 samples at 32 kHz
+DIP_SIDE_S = 0.001  # activity measured this long on each side of it
+DIP_FLOOR = 2.0 * (2.0**-15) ** 2 / 12.0  # power of 16-bit quantisation noise in a first difference
+DIP_THRESHOLDS_B = (3.0, 4.5)
 TOP_BANDS_HZ = {"upper": (11000.0, 14000.0), "top": (14000.0, 16000.0)}  # top_band=True only
 TOP_STATS = ("step_floor", "step_mean", "step_std", "level_std", "flat_mean", "floor_level")
 NOISE_STATS = ("flat_mean", "flat_std", "level_mean", "level_std", "floor_flat", "floor_level")  # per band
 FLOOR_TEMPERATURE_B = 0.2  # soft minimum over frame levels, in bels (2 dB)
 
 
-def cue_names(mains_hz: Sequence[float] = (50.0, 60.0), top_band: bool = False) -> list[str]:
+def cue_names(
+    mains_hz: Sequence[float] = (50.0, 60.0), top_band: bool = False, dips: bool = False
+) -> list[str]:
     """The name of each output entry, in order."""
     names = [f"comb{f0:g}_{c}" for f0 in mains_hz for c in ("fund", "odd", "even", "count", "lock")]
     click_stats = ["peak", *(f"count{round(10 * t)}" for t in CLICK_THRESHOLDS_B), "crest"]
     names += [f"click{order}_{s}" for order in (1, 2) for s in click_stats]
     names += [f"{band}_{s}" for band in NOISE_BANDS_HZ for s in NOISE_STATS]
     names.append("high_share")
-    return names + ([f"top_{s}" for s in TOP_STATS] if top_band else [])
+    names += [f"top_{s}" for s in TOP_STATS] if top_band else []
+    return names + (["dip_depth", *(f"dip_count{round(10 * t)}" for t in DIP_THRESHOLDS_B)] if dips else [])
 
 
 CUE_NAMES = tuple(cue_names())
@@ -112,13 +132,15 @@ class AudioCues(nn.Module):
         mains_hz: Sequence[float] = (50.0, 60.0),
         harmonics: int = 8,
         top_band: bool = False,
+        dips: bool = False,
     ) -> None:
         super().__init__()
         self.sample_rate = int(sample_rate)
         self.mains_hz = tuple(float(f) for f in mains_hz)
         self.harmonics = int(harmonics)
         self.top_band = bool(top_band)
-        self.names = cue_names(self.mains_hz, self.top_band)
+        self.dips = bool(dips)
+        self.names = cue_names(self.mains_hz, self.top_band, self.dips)
         self.dim = len(self.names)
         self._init_comb(comb_s)
         self._init_clicks()
@@ -188,6 +210,8 @@ class AudioCues(nn.Module):
 
     def _init_clicks(self) -> None:
         self.click_block = max(round(CLICK_BLOCK_S * self.sample_rate), 1)
+        self.dip_window = max(round(DIP_WINDOW_S * self.sample_rate), 2)
+        self.dip_side = max(round(DIP_SIDE_S * self.sample_rate), self.dip_window)
 
     def _init_noise(self) -> None:
         sr = self.sample_rate
@@ -217,7 +241,7 @@ class AudioCues(nn.Module):
     @property
     def min_samples(self) -> int:
         """The shortest input: one noise frame and a few click blocks."""
-        return max(self.frame, self.click_block + 2)
+        return max(self.frame, self.click_block + 2, self.dip_window + 1)
 
     # ---------------------------------------------------------------------------------- forward
 
@@ -227,7 +251,8 @@ class AudioCues(nn.Module):
         # Full precision even under bf16 autocast: the comb needs 60+ dB of dynamic range.
         with torch.autocast(wave.device.type, enabled=False):
             wave = wave.float()
-            return torch.cat([self.comb(wave), self.clicks(wave), self.noise(wave)], dim=1)
+            parts = [self.comb(wave), self.clicks(wave), self.noise(wave)]
+            return torch.cat(parts + ([self.dropouts(wave)] if self.dips else []), dim=1)
 
     def comb(self, wave: torch.Tensor) -> torch.Tensor:
         """``(B, N)`` -> ``(B, 5 * len(mains_hz))``: fund, odd, even, count, lock per mains frequency."""
@@ -284,6 +309,22 @@ class AudioCues(nn.Module):
         counts = [torch.log1p((ratio > t).float().sum(dim=1)) for t in CLICK_THRESHOLDS_B]
         crest = (_log10(peak.amax(dim=(1, 2))) - _log10(mean.mean(dim=(1, 2)))).clamp(0.0, 8.0)
         return torch.stack([ratio.amax(dim=1), *counts, crest], dim=1)
+
+    def dropouts(self, wave: torch.Tensor) -> torch.Tensor:
+        """``(B, N)`` -> ``(B, 3)``: deepest dip (bels), log1p counts of positions past 3 / 4.5 bels."""
+        d1 = wave[:, 1:] - wave[:, :-1]
+        e = (d1 * d1)[:, None]  # (B, 1, N - 1)
+        w, side = self.dip_window, self.dip_side
+        inner = F.avg_pool1d(e, w, 1)  # inner[t]: mean of e[t : t + w]
+        sides = F.avg_pool1d(e, side, 1)  # sides[t]: mean of e[t : t + side]
+        m = inner.shape[-1]
+        # Beyond the input there is no sound: a span at either end is never a dip.
+        before = F.pad(sides, (side, 0))[..., :m]  # mean of e[t - side : t]
+        after = F.pad(sides, (0, side + w))[..., w : w + m]  # mean of e[t + w : t + w + side]
+        busy = torch.minimum(before, after)
+        ratio = (torch.log10(inner + DIP_FLOOR) - torch.log10(busy + DIP_FLOOR)).clamp(max=0.0)[:, 0]
+        counts = [torch.log1p((ratio < -t).float().sum(dim=1)) for t in DIP_THRESHOLDS_B]
+        return torch.stack([ratio.amin(dim=1), *counts], dim=1)
 
     def noise(self, wave: torch.Tensor) -> torch.Tensor:
         """``(B, N)`` -> ``(B, 6 * bands + 1 [+ 6])``: flatness and level statistics per band, high

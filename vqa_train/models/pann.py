@@ -60,8 +60,9 @@ class PannClassifier(nn.Module):
     :class:`AudioCues` vector and a ``CUE_HIDDEN``-unit ReLU layer over it (interactions such as
     "strong comb *and* locked to the mains"), concatenated. ``cues=False`` is the plain PANN, with
     the same state dict as before the option existed. ``cue_top_band=True`` adds the 6 top-band
-    cues (hiss against rolled-off noise beds; 32 kHz only); off, checkpoints trained before the
-    option existed load unchanged.
+    cues (hiss against rolled-off noise beds; 32 kHz only) and ``cue_dips=True`` the 3 dropout cues
+    (the waveform held still between busy stretches: stuck converters, buffer dropouts); off,
+    checkpoints trained before the options existed load unchanged.
 
     ``freq_bands`` > 1 averages the last block's mel rows into that many bands instead of one
     (PANNs average them all), so the embedding keeps where in frequency a feature fired: an excess
@@ -92,6 +93,7 @@ class PannClassifier(nn.Module):
         embedding_dim: int | None = None,
         cues: bool = False,
         cue_top_band: bool = False,
+        cue_dips: bool = False,
         freq_bands: int = 1,
         last_pool_mel: bool = True,
         wave_branch: int = 0,
@@ -125,10 +127,9 @@ class PannClassifier(nn.Module):
             raise ValueError(
                 "model.net.wave_frame_head=true needs model.net.wave_branch > 0 (it labels its frames)"
             )
-        if cue_top_band and not cues:
-            raise ValueError(
-                "model.net.cue_top_band=true needs model.net.cues=true (it adds to the cue branch)"
-            )
+        for name, on in (("cue_top_band", cue_top_band), ("cue_dips", cue_dips)):
+            if on and not cues:
+                raise ValueError(f"model.net.{name}=true needs model.net.cues=true (it adds to the cue branch)")
         self.arch = arch
         self.features = LogMel(sample_rate, n_fft, hop_length, n_mels, f_min, f_max)
         self.bn0 = nn.BatchNorm2d(n_mels)
@@ -147,7 +148,7 @@ class PannClassifier(nn.Module):
         self.cues: AudioCues | None = None
         head_in = emb
         if cues:
-            self.cues = AudioCues(sample_rate, top_band=cue_top_band)
+            self.cues = AudioCues(sample_rate, top_band=cue_top_band, dips=cue_dips)
             self.cue_norm = nn.BatchNorm1d(self.cues.dim)
             self.cue_mix = nn.Linear(self.cues.dim, CUE_HIDDEN)
             head_in += self.cues.dim + CUE_HIDDEN
