@@ -138,10 +138,49 @@ def test_top_band_step_tells_hiss_from_a_rolled_off_bed_and_leaves_the_default_c
         PannClassifier(5, width=4, cue_top_band=True)
 
 
-def _trained_net(cues: bool, top_band: bool = False) -> PannClassifier:
+def _busy(seed: int, n: int = SR // 4) -> np.ndarray:
+    """Speech-like busy sound: noise through a 2-pole resonance at ~1 kHz, about -20 dBFS."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n)
+    y = np.zeros(n)
+    a1, a2 = 2 * 0.98 * np.cos(2 * np.pi * 1000 / SR), -(0.98**2)
+    for i in range(2, n):
+        y[i] = x[i] + a1 * y[i - 1] + a2 * y[i - 2]
+    return (0.1 * y / np.std(y)).astype(np.float32)
+
+
+def test_dropout_cues_find_a_held_span_in_sound_and_nothing_in_clean_look_alikes(cues):
+    dips = AudioCues(SR, dips=True).eval()
+    assert dips.names[: cues.dim] == list(CUE_NAMES)
+    assert dips.names[cues.dim :] == ["dip_depth", "dip_count30", "dip_count45"]
+    busy = _busy(0)
+    held = busy.copy()
+    held[4000:4030] = held[4000]  # a 30-sample (0.9 ms) stuck converter in the middle of sound
+    long_held = busy.copy()
+    long_held[5000:5060] = 0.05  # 1.9 ms replaced by a constant
+    onset = np.concatenate([np.zeros(SR // 8, np.float32), busy[: SR // 8]])  # silence, then sound
+    t = np.arange(SR // 4) / SR
+    low = 0.03 * np.sin(2 * np.pi * 50 * t)  # a quiet 50 Hz tone, in 16-bit PCM: values repeat
+    low16 = (np.round(low * 32767) / 32767).astype(np.float32)
+    clipped = np.clip(busy * 3, -0.2, 0.2)  # hard clipping: plateaus everywhere
+    x = torch.from_numpy(np.stack([busy, held, long_held, onset, low16, clipped]))
+    with torch.no_grad():
+        out, base = dips(x), cues(x)
+    torch.testing.assert_close(out[:, : cues.dim], base)  # the other cues are the same with the option on
+    depth, count45 = out[:, -3].numpy(), np.expm1(out[:, -1].numpy())
+    assert depth[0] > -3.0 and count45[0] == 0  # busy sound alone
+    assert depth[1] < -5.0 and 10 <= count45[1] <= 40  # the held span: one dropout, a few dozen positions
+    assert depth[2] < -5.0 and count45[2] > 0  # 1.9 ms: the 1 ms sides still reach past both edges
+    assert depth[3] > -3.0 and depth[4] > -3.0  # sound on one side only; a slowly changing 16-bit tone
+    assert depth[5] < -5.0 and count45[5] > 10 * count45[1]  # clipping: held spans, many of them
+    with pytest.raises(ValueError, match="cue_dips=true needs model.net.cues=true"):
+        PannClassifier(5, width=4, cue_dips=True)
+
+
+def _trained_net(cues: bool, top_band: bool = False, dips: bool = False) -> PannClassifier:
     """A tiny PANN after a few train-mode steps, so its BatchNorm statistics are not the identity."""
     torch.manual_seed(0)
-    net = PannClassifier(5, width=4, cues=cues, cue_top_band=top_band)
+    net = PannClassifier(5, width=4, cues=cues, cue_top_band=top_band, cue_dips=dips)
     opt = torch.optim.SGD(net.parameters(), lr=0.01)
     for _ in range(2):
         loss = torch.nn.functional.cross_entropy(net(torch.randn(4, SR) * 0.1), torch.tensor([0, 1, 2, 3]))
@@ -163,9 +202,9 @@ def test_pann_default_is_unchanged_and_cues_add_only_new_tensors():
     )
 
 
-@pytest.mark.parametrize("top_band", [False, True])
-def test_pann_with_cues_forwards_and_exports_with_onnx_runtime_parity(tmp_path, caplog, top_band):
-    net = _trained_net(cues=True, top_band=top_band)
+@pytest.mark.parametrize(("top_band", "dips"), [(False, False), (True, False), (False, True)])
+def test_pann_with_cues_forwards_and_exports_with_onnx_runtime_parity(tmp_path, caplog, top_band, dips):
+    net = _trained_net(cues=True, top_band=top_band, dips=dips)
     with torch.no_grad():
         for n in (16000, SR, 48123):
             assert net(torch.randn(2, n) * 0.1).shape == (2, 5)
@@ -270,3 +309,13 @@ def test_wide_recipe_is_the_frame_loss_recipe_wider_in_channels_last_with_the_wh
     wide.callbacks.fit_to_time.budget_s, wide.callbacks.fit_to_time.max_epochs_cap = None, None
     wide.tags = frames.tags
     assert wide == frames
+
+
+def test_dips_recipe_is_the_frame_loss_recipe_with_the_dropout_cues(compose_config):
+    frames = compose_config("train", ["experiment=audio_artifacts_frames_cpu30"])
+    dips = compose_config("train", ["experiment=audio_artifacts_dips_cpu30"])
+    assert frames.model.net.cue_dips is False and dips.model.net.cue_dips is True
+    assert set(frames.tags) < set(dips.tags)
+    dips.model.net.cue_dips = False
+    dips.tags = frames.tags
+    assert dips == frames

@@ -129,7 +129,9 @@ class PannClassifier(nn.Module):
             )
         for name, on in (("cue_top_band", cue_top_band), ("cue_dips", cue_dips)):
             if on and not cues:
-                raise ValueError(f"model.net.{name}=true needs model.net.cues=true (it adds to the cue branch)")
+                raise ValueError(
+                    f"model.net.{name}=true needs model.net.cues=true (it adds to the cue branch)"
+                )
         self.arch = arch
         self.features = LogMel(sample_rate, n_fft, hop_length, n_mels, f_min, f_max)
         self.bn0 = nn.BatchNorm2d(n_mels)

@@ -1,0 +1,110 @@
+"""Do the dropout cues tell a held span from clean sound? Per class, and for the clicks a report misses.
+
+    python experiments/audio_artifacts/dip_probe.py REPORT [REPORT ...] --experiment audio_artifacts_frames_cpu30
+
+Computes :class:`vqa_train.models.audio_cues.AudioCues`'s three dropout cues (``dips=True``: the
+deepest dip of the first difference's power in 0.25 ms against the busier-side-excluded 1 ms around
+it, and how many positions dip past 3 and 4.5 bels) on every segment of the test split of the
+experiment that produced the eval reports, as synthesised and rounded to 16-bit PCM. Groups: each
+class, with the clicks split into segments that hold a run of at least ``HELD`` identical samples
+(a ``step`` click at least that wide: the window sees a held span from end to end), those of them that
+at least one report calls something else, and the rest. Reports the depth's percentiles, the share
+deeper than the deepest clean segment and the median counts per group, and the ROC AUC of the depth
+for held-run segments against clean ones. Writes ``results/dip_probe.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from errors_by_source import command_line, test_synth
+from missed_clicks import longest_held_run
+from sklearn.metrics import roc_auc_score
+
+from vqa_train.models.audio_cues import AudioCues
+from vqa_train.utils.atomic import write_json
+
+OUT = Path(__file__).parent / "results" / "dip_probe.json"
+BATCH = 64
+PCM16 = 32767.0
+HELD = 9  # samples: a held run one longer than the cue's 8-sample window
+
+
+def group_of(label: str, audio: np.ndarray, missed: set[int], index: int) -> str:
+    if label != "clicks":
+        return label
+    if longest_held_run(audio) < HELD:
+        return "clicks_other"
+    return "clicks_held_missed" if index in missed else "clicks_held"
+
+
+def main(reports: list[str], experiment: str) -> dict:
+    missed: set[int] = set()
+    for path in reports:
+        report = json.loads(Path(path).read_text())
+        missed |= {e["index"] for e in report["errors"] if e["label"] == "clicks"}
+    synth, test_size = test_synth(experiment)
+    cues = AudioCues(synth.sample_rate, dips=True).eval()
+    values: dict[str, list[np.ndarray]] = {}
+    batch: list[np.ndarray] = []
+    groups: list[str] = []
+
+    def flush() -> None:
+        with torch.no_grad():
+            out = cues(torch.from_numpy(np.stack(batch)))[:, -3:].numpy()
+        for group, row in zip(groups, out, strict=True):
+            values.setdefault(group, []).append(row)
+        batch.clear()
+        groups.clear()
+
+    for index in range(test_size):
+        label = synth.label_of(index)
+        audio, _ = synth.sample("test", index)
+        group = group_of(label, audio, missed, index)
+        wave = audio[0].astype(np.float32)
+        batch += [wave, (np.round(wave * PCM16) / PCM16).astype(np.float32)]
+        groups += [group, f"{group}_pcm16"]
+        if len(batch) >= BATCH:
+            flush()
+    if batch:
+        flush()
+    summary = {}
+    deepest_clean = min(float(np.min(np.array(values[k])[:, 0])) for k in ("none", "none_pcm16"))
+    for group in sorted(values):
+        v = np.array(values[group])
+        summary[group] = {
+            "segments": len(v),
+            "share_deeper_than_any_clean": round(float(np.mean(v[:, 0] < deepest_clean)), 4),
+            "depth_b_min_p1_p5_p50_p95_max": np.percentile(v[:, 0], [0, 1, 5, 50, 95, 100]).round(2).tolist(),
+            "count30_median": float(np.median(np.expm1(v[:, 1]))),
+            "count45_median": float(np.median(np.expm1(v[:, 2]))),
+        }
+    auc = {}
+    for suffix in ("", "_pcm16"):
+        clean = np.array(values[f"none{suffix}"])[:, 0]
+        held = np.array(values[f"clicks_held{suffix}"] + values.get(f"clicks_held_missed{suffix}", []))[:, 0]
+        labels = [0] * len(clean) + [1] * len(held)
+        auc[f"held_vs_clean{suffix}"] = round(float(roc_auc_score(labels, -np.r_[clean, held])), 4)
+    result = {
+        "command": command_line(__file__, reports, experiment, OUT.stem),
+        "held_run_samples": HELD,
+        "deepest_clean_b": round(deepest_clean, 3),
+        "missed_clicks_segments": sorted(missed),
+        "depth_auc": auc,
+        "groups": summary,
+    }
+    print(json.dumps(result, indent=2))
+    write_json(OUT, result)
+    return result
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("reports", nargs="+")
+    ap.add_argument("--experiment", default="audio_artifacts_frames_cpu30")
+    a = ap.parse_args()
+    main(a.reports, a.experiment)
