@@ -10,7 +10,10 @@ class, with the clicks split into segments that hold a run of at least ``HELD`` 
 (a ``step`` click at least that wide: the window sees a held span from end to end), those of them that
 at least one report calls something else, and the rest. Reports the depth's percentiles, the share
 deeper than the deepest clean segment and the median counts per group, and the ROC AUC of the depth
-for held-run segments against clean ones. Writes ``results/dip_probe.json``.
+for held-run segments against clean ones. Last, the same cues on test tones: sines, and square
+waves both band-limited (a sum of odd harmonics below 15 kHz, as a synthesiser or an analogue chain
+gives) and naive (sample-exact flat tops, as a chiptune gives: a hard clip by another name).
+Writes ``results/dip_probe.json``.
 """
 
 from __future__ import annotations
@@ -40,6 +43,24 @@ def group_of(label: str, audio: np.ndarray, missed: set[int], index: int) -> str
     if longest_held_run(audio) < HELD:
         return "clicks_other"
     return "clicks_held_missed" if index in missed else "clicks_held"
+
+
+def tones(cues: AudioCues) -> dict[str, dict[str, float]]:
+    rate = cues.sample_rate
+    t = np.arange(rate) / rate
+    waves = {}
+    for f in (100.0, 440.0, 1000.0):
+        waves[f"sine {f:g} Hz"] = np.sin(2 * np.pi * f * t)
+        odd = range(1, int(15000 / f), 2)
+        waves[f"band-limited square {f:g} Hz"] = sum(np.sin(2 * np.pi * f * k * t + 0.1 * k) / k for k in odd)
+        waves[f"naive square {f:g} Hz"] = np.sign(np.sin(2 * np.pi * f * t + 0.1))
+    x = torch.from_numpy(np.stack([0.3 * w / np.max(np.abs(w)) for w in waves.values()]).astype(np.float32))
+    with torch.no_grad():
+        out = cues(x)[:, -3:].numpy()
+    return {
+        name: {"depth_b": round(float(row[0]), 2), "count45": round(float(np.expm1(row[2])))}
+        for name, row in zip(waves, out, strict=True)
+    }
 
 
 def main(reports: list[str], experiment: str) -> dict:
@@ -96,6 +117,7 @@ def main(reports: list[str], experiment: str) -> dict:
         "missed_clicks_segments": sorted(missed),
         "depth_auc": auc,
         "groups": summary,
+        "tones": tones(cues),
     }
     print(json.dumps(result, indent=2))
     write_json(OUT, result)
