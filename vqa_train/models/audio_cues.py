@@ -91,6 +91,10 @@ DIP_WINDOW_S = 0.00025  # the held span looked at: 8 samples at 32 kHz
 DIP_SIDE_S = 0.001  # activity measured this long on each side of it
 DIP_FLOOR = 2.0 * (2.0**-15) ** 2 / 12.0  # power of 16-bit quantisation noise in a first difference
 DIP_THRESHOLDS_B = (3.0, 4.5)
+# Caps, so that hard clipping (thousands of positions 9-10 bels deep) does not set the cues' scale:
+# past them a segment holds spans as surely as it ever will.
+DIP_DEPTH_CAP_B = 5.0
+DIP_COUNT_CAP = 8.0
 TOP_BANDS_HZ = {"upper": (11000.0, 14000.0), "top": (14000.0, 16000.0)}  # top_band=True only
 TOP_STATS = ("step_floor", "step_mean", "step_std", "level_std", "flat_mean", "floor_level")
 NOISE_STATS = ("flat_mean", "flat_std", "level_mean", "level_std", "floor_flat", "floor_level")  # per band
@@ -311,7 +315,7 @@ class AudioCues(nn.Module):
         return torch.stack([ratio.amax(dim=1), *counts, crest], dim=1)
 
     def dropouts(self, wave: torch.Tensor) -> torch.Tensor:
-        """``(B, N)`` -> ``(B, 3)``: deepest dip (bels), log1p counts of positions past 3 / 4.5 bels."""
+        """``(B, N)`` -> ``(B, 3)``: deepest dip (bels, capped), log1p of the dips past 3 / 4.5 bels."""
         d1 = wave[:, 1:] - wave[:, :-1]
         e = (d1 * d1)[:, None]  # (B, 1, N - 1)
         w, side = self.dip_window, self.dip_side
@@ -322,9 +326,13 @@ class AudioCues(nn.Module):
         before = F.pad(sides, (side, 0))[..., :m]  # mean of e[t - side : t]
         after = F.pad(sides, (0, side + w))[..., w : w + m]  # mean of e[t + w : t + w + side]
         busy = torch.minimum(before, after)
-        ratio = (torch.log10(inner + DIP_FLOOR) - torch.log10(busy + DIP_FLOOR)).clamp(max=0.0)[:, 0]
-        counts = [torch.log1p((ratio < -t).float().sum(dim=1)) for t in DIP_THRESHOLDS_B]
-        return torch.stack([ratio.amin(dim=1), *counts], dim=1)
+        ratio = (torch.log10(inner + DIP_FLOOR) - torch.log10(busy + DIP_FLOOR))[:, 0]
+        counts = []
+        for t in DIP_THRESHOLDS_B:
+            below = (ratio < -t).float()
+            starts = below[:, :1] + (below[:, 1:] - below[:, :-1]).clamp(min=0.0)  # each dip once
+            counts.append(torch.log1p(starts.sum(dim=1).clamp(max=DIP_COUNT_CAP)))
+        return torch.stack([ratio.amin(dim=1).clamp(-DIP_DEPTH_CAP_B, 0.0), *counts], dim=1)
 
     def noise(self, wave: torch.Tensor) -> torch.Tensor:
         """``(B, N)`` -> ``(B, 6 * bands + 1 [+ 6])``: flatness and level statistics per band, high
