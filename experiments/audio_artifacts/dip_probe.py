@@ -3,8 +3,8 @@
     python experiments/audio_artifacts/dip_probe.py REPORT [REPORT ...] --experiment audio_artifacts_frames_cpu30
 
 Computes :class:`vqa_train.models.audio_cues.AudioCues`'s three dropout cues (``dips=True``: the
-deepest dip of the first difference's power in 0.25 ms against the busier-side-excluded 1 ms around
-it, and how many positions dip past 3 and 4.5 bels) on every segment of the test split of the
+deepest dip of the first difference's power in 0.25 ms against the quieter of the 1 ms on either
+side, here before its 5-bel cap, and how many separate dips go past 3 and 4.5 bels) on every segment of the test split of the
 experiment that produced the eval reports, as synthesised and rounded to 16-bit PCM. Groups: each
 class, with the clicks split into segments that hold a run of at least ``HELD`` identical samples
 (a ``step`` click at least that wide: the window sees a held span from end to end), those of them that
@@ -28,6 +28,7 @@ from errors_by_source import command_line, test_synth
 from missed_clicks import longest_held_run
 from sklearn.metrics import roc_auc_score
 
+from vqa_train.models import audio_cues
 from vqa_train.models.audio_cues import AudioCues
 from vqa_train.utils.atomic import write_json
 
@@ -58,12 +59,13 @@ def tones(cues: AudioCues) -> dict[str, dict[str, float]]:
     with torch.no_grad():
         out = cues(x)[:, -3:].numpy()
     return {
-        name: {"depth_b": round(float(row[0]), 2), "count45": round(float(np.expm1(row[2])))}
+        name: {"depth_b": round(float(row[0]), 2), "dips45": round(float(np.expm1(row[2])))}
         for name, row in zip(waves, out, strict=True)
     }
 
 
 def main(reports: list[str], experiment: str) -> dict:
+    audio_cues.DIP_DEPTH_CAP_B = float("inf")  # how deep the dips really go
     missed: set[int] = set()
     for path in reports:
         report = json.loads(Path(path).read_text())
@@ -101,8 +103,8 @@ def main(reports: list[str], experiment: str) -> dict:
             "segments": len(v),
             "share_deeper_than_any_clean": round(float(np.mean(v[:, 0] < deepest_clean)), 4),
             "depth_b_min_p1_p5_p50_p95_max": np.percentile(v[:, 0], [0, 1, 5, 50, 95, 100]).round(2).tolist(),
-            "count30_median": float(np.median(np.expm1(v[:, 1]))),
-            "count45_median": float(np.median(np.expm1(v[:, 2]))),
+            "dips30_median": round(float(np.median(np.expm1(v[:, 1]))), 2),
+            "dips45_median": round(float(np.median(np.expm1(v[:, 2]))), 2),
         }
     auc = {}
     for suffix in ("", "_pcm16"):

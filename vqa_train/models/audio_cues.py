@@ -52,10 +52,11 @@ BatchNorm1d in front).
    quantisation leaves in a first difference. Sound on one side only (an onset after silence, the
    edge of a pause) does not count, nor does quiet, slowly changing audio in 16-bit PCM, whose
    sides are as still as the window; a low tone's slowest 0.25 ms dips about 2 bels. Cues: the
-   deepest dip (bels, <= 0) and ``log1p`` of the number of positions deeper than 3 and 4.5 bels
-   (one dropout gives a few dozen; hard clipping, whose plateaus are held spans too, gives many).
+   deepest dip (bels, capped at -5) and ``log1p`` of the number of separate dips deeper than 3 and
+   4.5 bels (capped at 8: a dropout is one dip, while hard clipping, whose plateaus are held spans
+   too, gives hundreds; the caps keep clipping from setting the cues' scale).
    On the default recipe's test split, segments with a synthetic ``step`` click of 9 samples or
-   more dip 5-9 bels, clean ones never past 3.8, as synthesised or in 16-bit PCM
+   more dip 5.3-8.8 bels (before the cap), clean ones never past 3.8, as synthesised or in 16-bit PCM
    (``experiments/audio_artifacts/README.md``, "Dropouts").
 
 Everything is fixed tensor arithmetic (matmuls with fixed bases, pooling, reductions): no FFT op (the
