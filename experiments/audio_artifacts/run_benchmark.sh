@@ -13,7 +13,7 @@
 #                                                                 # frames_wave, frames_wave_seed7, frames_w2, frames_checks,
 #                                                                 # frames_fill, wide, wide_seed7, wide_checks, wide_bf16,
 #                                                                 # layout, fit_check, dips, dips_seed7,
-#                                                                 # dips_checks)
+#                                                                 # dips_checks, dips_fill, dips_fill_seed7)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -506,4 +506,17 @@ if part dips_checks; then
 "$PY" experiments/audio_artifacts/codec_robustness.py "$(best dips)" "$(best dips_seed7)" \
   --experiment audio_artifacts_dips_cpu30 --out codec_robustness_dips
 "$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_dips_cpu30
+fi
+
+# The dropout-cue recipe given the whole 30-minute budget by callbacks.fit_to_time (README "Dropouts"),
+# two seeds. ONLY=dips_fill runs both; ONLY=dips_fill_seed7 only the second seed.
+if part dips_fill; then
+EVAL_DATA=
+recipe dips_fill audio_artifacts_dips_fill_cpu30
+grep -h "fit_to_time:" "$RUN/dips_fill_train/train.log" | tee "$RESULTS/dips_fill_fit_to_time.txt" || true
+fi
+if part dips_fill dips_fill_seed7; then
+EVAL_DATA=
+recipe dips_fill_seed7 audio_artifacts_dips_fill_cpu30 seed=7
+grep -h "fit_to_time:" "$RUN/dips_fill_seed7_train/train.log" | tee "$RESULTS/dips_fill_seed7_fit_to_time.txt" || true
 fi
