@@ -13,7 +13,8 @@
 #                                                                 # frames_wave, frames_wave_seed7, frames_w2, frames_checks,
 #                                                                 # frames_fill, wide, wide_seed7, wide_checks, wide_bf16,
 #                                                                 # layout, fit_check, dips, dips_seed7,
-#                                                                 # dips_checks, dips_fill, dips_fill_seed7)
+#                                                                 # dips_checks, dips_fill, dips_fill_seed7,
+#                                                                 # dips_fill_checks)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -519,4 +520,17 @@ if part dips_fill dips_fill_seed7; then
 EVAL_DATA=
 recipe dips_fill_seed7 audio_artifacts_dips_fill_cpu30 seed=7
 grep -h "fit_to_time:" "$RUN/dips_fill_seed7_train/train.log" | tee "$RESULTS/dips_fill_seed7_fit_to_time.txt" || true
+fi
+
+# Checks on the whole-budget dropout-cue recipe, the default (README "Dropouts", "The default recipe"):
+# the clicks its two seeds miss, how they fare as delivered (16-bit PCM, AAC), the data/train rate,
+# and ONNX Runtime vs eager for its export. Needs the dips_fill runs. ONLY=dips_fill_checks runs it.
+if part dips_fill_checks; then
+"$PY" experiments/audio_artifacts/missed_clicks.py "$RESULTS/dips_fill_eval_simulated_test.json" \
+  "$RESULTS/dips_fill_seed7_eval_simulated_test.json" --experiment audio_artifacts_dips_fill_cpu30
+"$PY" experiments/audio_artifacts/codec_robustness.py "$(best dips_fill)" "$(best dips_fill_seed7)" \
+  --experiment audio_artifacts_dips_fill_cpu30 --out codec_robustness_dips_fill
+"$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_dips_fill_cpu30
+"$PY" export.py detector=audio_artifacts "ckpt_path=$(best dips_fill)" "export_dir=$RUN/dips_fill_exports" "hydra.run.dir=$RUN/dips_fill_export"
+"$PY" experiments/audio_artifacts/bench_onnx.py "$RUN/dips_fill_exports" 32 "$RESULTS/dips_fill_onnx_speed.json"
 fi
