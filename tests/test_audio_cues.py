@@ -267,15 +267,17 @@ def test_16k_variants_change_one_key_of_the_frozen_16k_recipe(
 def test_default_recipe_is_the_best_measured_one_held_to_the_30_minute_budget(compose_config):
     """`python train.py` (what `make train` runs) trains the best measured CPU recipe, time-boxed."""
     default = compose_config("train", [])
-    recipe = compose_config("train", ["experiment=audio_artifacts_frames_cpu30"])
-    assert default.model.net.cues is True and default.model.net.f_max == 16000.0
+    recipe = compose_config("train", ["experiment=audio_artifacts_dips_fill_cpu30"])
+    assert default.model.net.cues is True and default.model.net.cue_dips is True
+    assert default.model.net.f_max == 16000.0
     assert default.model.net.dropout == 0.0 and default.model.net.freq_bands == 4
     assert default.model.frame_loss_weight == 1.0 and default.data.frame_targets is True
     budget = default.callbacks.fit_to_time
-    assert 0 < budget.budget_s < 30 * 60 and budget.max_epochs_cap is None  # only ever shortens
-    assert recipe.callbacks.fit_to_time.budget_s is None  # the frozen recipe keeps its 12 epochs
-    for key in ("seed", "data", "defect", "model", "trainer", "detector"):
+    assert 0 < budget.budget_s * budget.safety < 28 * 60 and budget.max_epochs_cap == 30  # fills 28 min
+    for key in ("seed", "data", "defect", "model", "trainer", "detector", "callbacks.fit_to_time"):
         assert OmegaConf.select(default, key) == OmegaConf.select(recipe, key), key
+    frames = compose_config("train", ["experiment=audio_artifacts_frames_cpu30"])
+    assert frames.callbacks.fit_to_time.budget_s is None  # the frozen recipes keep their 12 epochs
     # Each step from the clicks recipe changed one thing: dropout, the frequency bands, the frame loss.
     clicks = compose_config("train", ["experiment=audio_artifacts_clicks_e12_cpu30"])
     dropout0 = compose_config("train", ["experiment=audio_artifacts_dropout0_cpu30"])
@@ -289,8 +291,8 @@ def test_default_recipe_is_the_best_measured_one_held_to_the_30_minute_budget(co
     assert dropout0 == bands4
     assert bands4.data.frame_targets is False and bands4.model.frame_loss_weight == 0.0
     bands4.data.frame_targets, bands4.model.net.frame_head, bands4.model.frame_loss_weight = True, True, 1.0
-    bands4.tags = recipe.tags
-    assert bands4 == recipe
+    bands4.tags = frames.tags
+    assert bands4 == frames
     old = compose_config("train", ["experiment=audio_artifacts_cpu30"])  # frozen before the change
     assert old.model.net.cues is False and old.model.net.f_max == 14000.0 and old.model.net.dropout == 0.2
     assert old.model.net.freq_bands == 1
