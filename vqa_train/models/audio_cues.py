@@ -245,8 +245,8 @@ class AudioCues(nn.Module):
 
     @property
     def min_samples(self) -> int:
-        """The shortest input: one noise frame and a few click blocks."""
-        return max(self.frame, self.click_block + 2, self.dip_window + 1)
+        """The shortest input: one noise frame, a few click blocks, one side of a dip."""
+        return max(self.frame, self.click_block + 2, self.dip_side + 1)
 
     # ---------------------------------------------------------------------------------- forward
 
