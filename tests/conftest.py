@@ -32,6 +32,7 @@ TINY_COMMON = [
     "data.num_workers=0",
     "~callbacks.progress_bar",
     "~callbacks.model_summary",
+    "callbacks.fit_to_time.budget_s=null",  # exactly trainer.max_epochs (the audio default fills 28 min)
 ]
 # Per detector: what shrinks its network or its samples.
 TINY_DETECTOR = {
