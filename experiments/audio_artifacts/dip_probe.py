@@ -2,10 +2,10 @@
 
     python experiments/audio_artifacts/dip_probe.py REPORT [REPORT ...] --experiment audio_artifacts_frames_cpu30
 
-Computes :class:`vqa_train.models.audio_cues.AudioCues`'s three dropout cues (``dips=True``: the
-deepest dip of the first difference's power in 0.25 ms against the quieter of the 1 ms on either
-side, here before its 5-bel cap, and how many separate dips go past 3 and 4.5 bels) on every segment of the test split of the
-experiment that produced the eval reports, as synthesised and rounded to 16-bit PCM. Groups: each
+Computes :class:`vqa_train.models.audio_cues.AudioCues`'s dropout cues (``dips=True``: the deepest
+dip of the first difference's power in 0.25 ms against the quieter of the 1 ms on either side, here
+before its 5-bel cap, and how many separate dips go past 3 and 4.5 bels) on every segment of the
+test split of the experiment that produced the eval reports, as synthesised and rounded to 16-bit PCM. Groups: each
 class, with the clicks split into segments that hold a run of at least ``HELD`` identical samples
 (a ``step`` click at least that wide: the window sees a held span from end to end), those of them that
 at least one report calls something else, and the rest. Reports the depth's percentiles, the share
@@ -28,7 +28,6 @@ from errors_by_source import command_line, test_synth
 from missed_clicks import longest_held_run
 from sklearn.metrics import roc_auc_score
 
-from vqa_train.models import audio_cues
 from vqa_train.models.audio_cues import AudioCues
 from vqa_train.utils.atomic import write_json
 
@@ -46,6 +45,15 @@ def group_of(label: str, audio: np.ndarray, missed: set[int], index: int) -> str
     return "clicks_held_missed" if index in missed else "clicks_held"
 
 
+def dip_cues(cues: AudioCues, x: torch.Tensor) -> np.ndarray:
+    """``(B, 3)``: the deepest dip before its cap, then the two capped dip counts."""
+    with torch.no_grad():
+        ratio = cues.dip_ratio(x)
+        out = cues.dip_summary(ratio)
+        out[:, 0] = ratio.amin(dim=1)
+    return out.numpy()
+
+
 def tones(cues: AudioCues) -> dict[str, dict[str, float]]:
     rate = cues.sample_rate
     t = np.arange(rate) / rate
@@ -56,8 +64,7 @@ def tones(cues: AudioCues) -> dict[str, dict[str, float]]:
         waves[f"band-limited square {f:g} Hz"] = sum(np.sin(2 * np.pi * f * k * t + 0.1 * k) / k for k in odd)
         waves[f"naive square {f:g} Hz"] = np.sign(np.sin(2 * np.pi * f * t + 0.1))
     x = torch.from_numpy(np.stack([0.3 * w / np.max(np.abs(w)) for w in waves.values()]).astype(np.float32))
-    with torch.no_grad():
-        out = cues(x)[:, -3:].numpy()
+    out = dip_cues(cues, x)
     return {
         name: {"depth_b": round(float(row[0]), 2), "dips45": round(float(np.expm1(row[2])))}
         for name, row in zip(waves, out, strict=True)
@@ -65,7 +72,6 @@ def tones(cues: AudioCues) -> dict[str, dict[str, float]]:
 
 
 def main(reports: list[str], experiment: str) -> dict:
-    audio_cues.DIP_DEPTH_CAP_B = float("inf")  # how deep the dips really go
     missed: set[int] = set()
     for path in reports:
         report = json.loads(Path(path).read_text())
@@ -77,8 +83,7 @@ def main(reports: list[str], experiment: str) -> dict:
     groups: list[str] = []
 
     def flush() -> None:
-        with torch.no_grad():
-            out = cues(torch.from_numpy(np.stack(batch)))[:, -3:].numpy()
+        out = dip_cues(cues, torch.from_numpy(np.stack(batch)))
         for group, row in zip(groups, out, strict=True):
             values.setdefault(group, []).append(row)
         batch.clear()

@@ -315,8 +315,9 @@ class AudioCues(nn.Module):
         crest = (_log10(peak.amax(dim=(1, 2))) - _log10(mean.mean(dim=(1, 2)))).clamp(0.0, 8.0)
         return torch.stack([ratio.amax(dim=1), *counts, crest], dim=1)
 
-    def dropouts(self, wave: torch.Tensor) -> torch.Tensor:
-        """``(B, N)`` -> ``(B, 3)``: deepest dip (bels, capped), log1p of the dips past 3 / 4.5 bels."""
+    def dip_ratio(self, wave: torch.Tensor) -> torch.Tensor:
+        """``(B, N)`` -> ``(B, N - w)``: per position, bels of the first difference's power over the
+        0.25 ms window against the quieter 1 ms side (<= 0 where the window is the stiller)."""
         d1 = wave[:, 1:] - wave[:, :-1]
         e = (d1 * d1)[:, None]  # (B, 1, N - 1)
         w, side = self.dip_window, self.dip_side
@@ -327,7 +328,15 @@ class AudioCues(nn.Module):
         before = F.pad(sides, (side, 0))[..., :m]  # mean of e[t - side : t]
         after = F.pad(sides, (0, side + w))[..., w : w + m]  # mean of e[t + w : t + w + side]
         busy = torch.minimum(before, after)
-        ratio = (torch.log10(inner + DIP_FLOOR) - torch.log10(busy + DIP_FLOOR))[:, 0]
+        return (torch.log10(inner + DIP_FLOOR) - torch.log10(busy + DIP_FLOOR))[:, 0]
+
+    def dropouts(self, wave: torch.Tensor) -> torch.Tensor:
+        """``(B, N)`` -> ``(B, 3)``: deepest dip (bels, capped), log1p of the dips past 3 / 4.5 bels."""
+        return self.dip_summary(self.dip_ratio(wave))
+
+    @staticmethod
+    def dip_summary(ratio: torch.Tensor) -> torch.Tensor:
+        """:meth:`dip_ratio`'s ``(B, M)`` -> the three dropout cues ``(B, 3)``."""
         counts = []
         for t in DIP_THRESHOLDS_B:
             below = (ratio < -t).float()
