@@ -73,6 +73,25 @@ coded() {
   "$PY" experiments/audio_artifacts/codec_robustness.py "$CKPT" --experiment "$2" --out "codec_robustness_$1"
 }
 
+# seed_checks NAME EXPERIMENT: the checks on a recipe's two seeds ($RUN/NAME_train, $RUN/NAME_seed7_train):
+# the clicks their test reports miss, both best checkpoints as delivered (16-bit PCM, AAC) into
+# $RESULTS/codec_robustness_NAME.json, and the data/train rate of EXPERIMENT.
+seed_checks() {
+  local name=$1 experiment=$2
+  "$PY" experiments/audio_artifacts/missed_clicks.py "$RESULTS/${name}_eval_simulated_test.json" \
+    "$RESULTS/${name}_seed7_eval_simulated_test.json" --experiment "$experiment"
+  "$PY" experiments/audio_artifacts/codec_robustness.py "$(best "$name")" "$(best "${name}_seed7")" \
+    --experiment "$experiment" --out "codec_robustness_$name"
+  "$PY" experiments/audio_artifacts/bench_throughput.py "experiment=$experiment"
+}
+
+# onnx_speed NAME: export NAME's best checkpoint and time ONNX Runtime against eager on it
+# ($RESULTS/NAME_onnx_speed.json).
+onnx_speed() {
+  "$PY" export.py detector=audio_artifacts "ckpt_path=$(best "$1")" "export_dir=$RUN/$1_exports" "hydra.run.dir=$RUN/$1_export"
+  "$PY" experiments/audio_artifacts/bench_onnx.py "$RUN/$1_exports" 32 "$RESULTS/$1_onnx_speed.json"
+}
+
 if [ "${ONLY:-}" = "" ]; then
 start=$(date +%s)
 "$PY" train.py experiment=audio_artifacts_cpu30 "hydra.run.dir=$RUN/train"
@@ -423,11 +442,7 @@ fi
 # fare as delivered (16-bit PCM, AAC), and the data/train rate with the frame targets. Needs the frames
 # runs. ONLY=frames_checks runs it.
 if part frames_checks; then
-"$PY" experiments/audio_artifacts/missed_clicks.py "$RESULTS/frames_eval_simulated_test.json" \
-  "$RESULTS/frames_seed7_eval_simulated_test.json" --experiment audio_artifacts_frames_cpu30
-"$PY" experiments/audio_artifacts/codec_robustness.py "$(best frames)" "$(best frames_seed7)" \
-  --experiment audio_artifacts_frames_cpu30 --out codec_robustness_frames
-"$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_frames_cpu30
+seed_checks frames audio_artifacts_frames_cpu30
 fi
 
 # The frame-loss recipe given the whole 30-minute budget (README "Where in time"): callbacks.fit_to_time
@@ -456,13 +471,8 @@ fi
 # the data/train rate, ONNX Runtime vs eager for the exported width-48 model, how they fare as
 # delivered, and the clipping-cue probe on the distortions they miss. Needs the wide runs. ONLY=wide_checks runs it.
 if part wide_checks; then
-"$PY" experiments/audio_artifacts/missed_clicks.py "$RESULTS/wide_eval_simulated_test.json" \
-  "$RESULTS/wide_seed7_eval_simulated_test.json" --experiment audio_artifacts_wide_cpu30
-"$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_wide_cpu30
-"$PY" export.py detector=audio_artifacts "ckpt_path=$(best wide)" "export_dir=$RUN/wide_exports" "hydra.run.dir=$RUN/wide_export"
-"$PY" experiments/audio_artifacts/bench_onnx.py "$RUN/wide_exports" 32 "$RESULTS/wide_onnx_speed.json"
-"$PY" experiments/audio_artifacts/codec_robustness.py "$(best wide)" "$(best wide_seed7)" \
-  --experiment audio_artifacts_wide_cpu30 --out codec_robustness_wide
+seed_checks wide audio_artifacts_wide_cpu30
+onnx_speed wide
 "$PY" experiments/audio_artifacts/clip_cue_probe.py "$RESULTS/wide_eval_simulated_test.json" \
   "$RESULTS/wide_seed7_eval_simulated_test.json" --experiment audio_artifacts_wide_cpu30
 fi
@@ -502,11 +512,7 @@ fi
 # Checks on the dropout-cue recipe's two seeds (README "Dropouts"): the clicks they miss, how they fare
 # as delivered (16-bit PCM, AAC), and the data/train rate. Needs the dips runs. ONLY=dips_checks runs it.
 if part dips_checks; then
-"$PY" experiments/audio_artifacts/missed_clicks.py "$RESULTS/dips_eval_simulated_test.json" \
-  "$RESULTS/dips_seed7_eval_simulated_test.json" --experiment audio_artifacts_dips_cpu30
-"$PY" experiments/audio_artifacts/codec_robustness.py "$(best dips)" "$(best dips_seed7)" \
-  --experiment audio_artifacts_dips_cpu30 --out codec_robustness_dips
-"$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_dips_cpu30
+seed_checks dips audio_artifacts_dips_cpu30
 fi
 
 # The dropout-cue recipe given the whole 30-minute budget by callbacks.fit_to_time (README "Dropouts"),
@@ -526,11 +532,6 @@ fi
 # the clicks its two seeds miss, how they fare as delivered (16-bit PCM, AAC), the data/train rate,
 # and ONNX Runtime vs eager for its export. Needs the dips_fill runs. ONLY=dips_fill_checks runs it.
 if part dips_fill_checks; then
-"$PY" experiments/audio_artifacts/missed_clicks.py "$RESULTS/dips_fill_eval_simulated_test.json" \
-  "$RESULTS/dips_fill_seed7_eval_simulated_test.json" --experiment audio_artifacts_dips_fill_cpu30
-"$PY" experiments/audio_artifacts/codec_robustness.py "$(best dips_fill)" "$(best dips_fill_seed7)" \
-  --experiment audio_artifacts_dips_fill_cpu30 --out codec_robustness_dips_fill
-"$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_dips_fill_cpu30
-"$PY" export.py detector=audio_artifacts "ckpt_path=$(best dips_fill)" "export_dir=$RUN/dips_fill_exports" "hydra.run.dir=$RUN/dips_fill_export"
-"$PY" experiments/audio_artifacts/bench_onnx.py "$RUN/dips_fill_exports" 32 "$RESULTS/dips_fill_onnx_speed.json"
+seed_checks dips_fill audio_artifacts_dips_fill_cpu30
+onnx_speed dips_fill
 fi
