@@ -15,12 +15,11 @@ whole number of samples per cycle, so its samples repeat the same few values). W
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
-from errors_by_source import command_line, test_synth
+from errors_by_source import command_line, report_parser, test_synth
 from sklearn.metrics import roc_auc_score
 
 from vqa_train.utils.atomic import write_json
@@ -102,8 +101,5 @@ def main(reports: list[str], experiment: str) -> dict:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("reports", nargs="+")
-    ap.add_argument("--experiment", default="audio_artifacts_wide_cpu30")
-    a = ap.parse_args()
+    a = report_parser(__doc__, "audio_artifacts_wide_cpu30", many=True).parse_args()
     main(a.reports, a.experiment)

@@ -18,13 +18,12 @@ Writes ``results/dip_probe.json``.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 import torch
-from errors_by_source import command_line, test_synth
+from errors_by_source import command_line, report_parser, test_synth
 from missed_clicks import longest_held_run
 from sklearn.metrics import roc_auc_score
 
@@ -132,8 +131,5 @@ def main(reports: list[str], experiment: str) -> dict:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("reports", nargs="+")
-    ap.add_argument("--experiment", default="audio_artifacts_frames_cpu30")
-    a = ap.parse_args()
+    a = report_parser(__doc__, "audio_artifacts_frames_cpu30", many=True).parse_args()
     main(a.reports, a.experiment)

@@ -140,13 +140,18 @@ def run(main, doc: str) -> None:
     main(a.report, a.experiment)
 
 
-def report_parser(doc: str) -> argparse.ArgumentParser:
-    """The arguments of the scripts that re-read an eval report: the report and its experiment."""
+def report_parser(
+    doc: str, experiment_default: str = "audio_artifacts_cues_cpu30", many: bool = False
+) -> argparse.ArgumentParser:
+    """The arguments of the scripts that re-read eval reports: the report (``many``: one or more, as
+    ``reports``) and the experiment whose test split produced it."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
-    ap.add_argument("report", help="metrics.json of eval.py on the simulated test split")
-    ap.add_argument(
-        "--experiment", default="audio_artifacts_cues_cpu30", help="the experiment that trained it"
-    )
+    help_ = "metrics.json of eval.py on the simulated test split"
+    if many:
+        ap.add_argument("reports", nargs="+", help=help_)
+    else:
+        ap.add_argument("report", help=help_)
+    ap.add_argument("--experiment", default=experiment_default, help="the experiment that trained it")
     return ap
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from click_probe import has_speech
-from errors_by_source import command_line, defect_segments, test_synth
+from errors_by_source import command_line, defect_segments, report_parser, test_synth
 
 from synth.audio.functional import click_level_db
 from vqa_train.utils.atomic import write_json
@@ -116,10 +116,5 @@ def main(reports: list[str], experiment: str) -> dict:
 
 
 if __name__ == "__main__":
-    import argparse
-
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("reports", nargs="+")
-    ap.add_argument("--experiment", default="audio_artifacts_bands4_cpu30")
-    a = ap.parse_args()
+    a = report_parser(__doc__, "audio_artifacts_bands4_cpu30", many=True).parse_args()
     main(a.reports, a.experiment)
