@@ -316,14 +316,13 @@ def test_wide_recipe_is_the_frame_loss_recipe_wider_in_channels_last_with_the_wh
 def test_dips_recipes_are_the_frame_loss_recipe_with_the_dropout_cues_then_the_whole_budget(compose_config):
     frames = compose_config("train", ["experiment=audio_artifacts_frames_cpu30"])
     dips = compose_config("train", ["experiment=audio_artifacts_dips_cpu30"])
+    fill = compose_config("train", ["experiment=audio_artifacts_dips_fill_cpu30"])
+    assert fill.callbacks.fit_to_time.budget_s == 1680 and fill.callbacks.fit_to_time.max_epochs_cap == 30
+    fill.callbacks.fit_to_time.budget_s, fill.callbacks.fit_to_time.max_epochs_cap = None, None
+    fill.tags = dips.tags
+    assert fill == dips
     assert frames.model.net.cue_dips is False and dips.model.net.cue_dips is True
     assert set(frames.tags) < set(dips.tags)
     dips.model.net.cue_dips = False
     dips.tags = frames.tags
     assert dips == frames
-    fill = compose_config("train", ["experiment=audio_artifacts_dips_fill_cpu30"])
-    dips = compose_config("train", ["experiment=audio_artifacts_dips_cpu30"])
-    assert fill.callbacks.fit_to_time.budget_s == 1680 and fill.callbacks.fit_to_time.max_epochs_cap == 30
-    fill.callbacks.fit_to_time.budget_s, fill.callbacks.fit_to_time.max_epochs_cap = None, None
-    fill.tags = dips.tags
-    assert fill == dips
