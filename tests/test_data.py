@@ -153,6 +153,23 @@ def test_block_sampler_keeps_runs_together_and_is_reproducible():
         EpochIndexSampler(12, seed=3, block=0)
 
 
+def test_epoch_offset_continues_where_a_run_of_that_many_epochs_stopped(compose_config):
+    for block in (1, 4):
+        first = EpochIndexSampler(12, seed=3, shuffle=True, fresh=True, block=block)
+        later = EpochIndexSampler(12, seed=3, shuffle=True, fresh=True, block=block, epoch_offset=5)
+        for epoch in (0, 2):
+            first.set_epoch(epoch + 5)
+            later.set_epoch(epoch)
+            assert list(later) == list(first)
+        later.set_epoch(0)
+        assert min(later) == 60  # none of the first 5 epochs' samples
+    with pytest.raises(ValueError, match="epoch_offset"):
+        EpochIndexSampler(12, seed=3, epoch_offset=-1)
+    cfg = compose_config("train", [*tiny("block_corruption"), "data.train_epoch_offset=3"])
+    dm = hydra.utils.instantiate(cfg.data, _convert_="partial")
+    assert min(dm.train_dataloader().sampler) == 3 * cfg.data.train_size
+
+
 def test_block_batches_carry_the_synth_mask_as_uint8(compose_config):
     cfg = compose_config("train", [*tiny("block_corruption"), "data.train_size=4", "data.batch_size=4"])
     dm = hydra.utils.instantiate(cfg.data, _convert_="partial")

@@ -105,6 +105,9 @@ def test_init_ckpt_path_fine_tunes_from_the_weights(trained, tmp_path):
     both = compose_cfg("train", [*TINY, f"init_ckpt_path={best}", f"ckpt_path={best}"], tmp_path / "b")
     with pytest.raises(ValueError, match="not both"):
         train(both)
+    offset = compose_cfg("train", [*TINY, "+data.train_epoch_offset=3"], tmp_path / "c")
+    with pytest.raises(ValueError, match="train_epoch_offset=3 continues a run .* set init_ckpt_path"):
+        train(offset)
 
 
 def test_eval_simulated_writes_report(trained, tmp_path):

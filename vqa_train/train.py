@@ -38,6 +38,12 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         raise ValueError(
             "set ckpt_path (resume a run) or init_ckpt_path (fine-tune from its weights), not both"
         )
+    offset = (cfg.get("data") or {}).get("train_epoch_offset") or 0
+    if offset and not cfg.get("init_ckpt_path"):
+        raise ValueError(
+            f"data.train_epoch_offset={offset} continues a run of {offset} epochs on new frames: "
+            "set init_ckpt_path to that run's checkpoint (or the offset to 0)"
+        )
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True)
     torch.set_float32_matmul_precision("high")

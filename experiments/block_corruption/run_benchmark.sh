@@ -5,6 +5,7 @@
 #   CODEC=1 ... (or CODEC_CKPT=path/to/best.ckpt ...)   # also the codec-in-the-loop recipe
 #   CLIPS_CPU=1 ... (or CLIPS_CPU_CKPT=path/to/best.ckpt ...)   # also the codec clips on 2 CPU cores
 #   GPU_RECIPES=0 CLIPS_CPU=1 bash experiments/block_corruption/run_benchmark.sh   # only those, no GPU
+#   GPU_RECIPES=0 MORE_FROM=path/to/last.ckpt ...   # 120 more CPU minutes from the codec clips' last.ckpt
 # The first two recipes train on a GPU (experiment=block_corruption_gpu, block_corruption_codec_gpu);
 # block_corruption_codec_clips_cpu trains in about 85 minutes on 2 CPU cores. Everything after
 # training runs on 2 CPU cores.
@@ -77,4 +78,18 @@ if [ -n "${CLIPS_CPU:-}${CLIPS_CPU_CKPT:-}" ]; then
     cp "$RUN/clips_cpu_train/learning_curve.json" "$RESULTS/clips_cpu_learning_curve.json"
   fi
   evaluate "$CLIPS_CPU_CKPT" clips_cpu_
+fi
+
+# 7. More epochs (README section of that name): experiment=block_corruption_codec_clips_cpu_more
+#    continues from MORE_FROM (the last.ckpt of step 6's training) for 120 minutes on frames the
+#    first run never drew, unless MORE_CKPT is given; then the same evaluations.
+if [ -n "${MORE_FROM:-}${MORE_CKPT:-}" ]; then
+  if [ -z "${MORE_CKPT:-}" ]; then
+    rm -rf "$RUN/clips_cpu_more_train"
+    "$PY" train.py experiment=block_corruption_codec_clips_cpu_more "init_ckpt_path=$MORE_FROM" \
+      "hydra.run.dir=$RUN/clips_cpu_more_train"
+    MORE_CKPT=$(ls "$RUN"/clips_cpu_more_train/checkpoints/best-*.ckpt | head -1)
+    cp "$RUN/clips_cpu_more_train/learning_curve.json" "$RESULTS/clips_cpu_more_learning_curve.json"
+  fi
+  evaluate "$MORE_CKPT" clips_cpu_more_
 fi

@@ -57,12 +57,14 @@ class SyntheticDataModule(L.LightningDataModule):
         batch_size: int,
         num_workers: int,
         pin_memory: bool,
+        train_epoch_offset: int = 0,
     ) -> None:
         super().__init__()
         threadpool_limits(1, user_api="blas")  # also when synthesising in the main process
         self.seed = seed
         self.sizes = {"train": train_size, "val": val_size, "test": test_size}
         self.fresh = fresh_train_samples
+        self.train_epoch_offset = int(train_epoch_offset)
         self.batch_size, self.num_workers, self.pin_memory = batch_size, num_workers, pin_memory
         self.train_sampler: EpochIndexSampler | None = None
         self.sampler_block = 1  # runs of indices the train sampler keeps together (see EpochIndexSampler)
@@ -84,7 +86,12 @@ class SyntheticDataModule(L.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         self.train_sampler = EpochIndexSampler(
-            self.sizes["train"], self.seed, shuffle=True, fresh=self.fresh, block=self.sampler_block
+            self.sizes["train"],
+            self.seed,
+            shuffle=True,
+            fresh=self.fresh,
+            block=self.sampler_block,
+            epoch_offset=self.train_epoch_offset,
         )
         return self._loader("train", self.train_sampler)
 

@@ -54,9 +54,18 @@ class BlockCorruptionDataModule(SyntheticDataModule):
         num_workers: int = 0,
         pin_memory: bool = False,
         codec: Any = None,
+        train_epoch_offset: int = 0,
     ) -> None:
         super().__init__(
-            seed, train_size, val_size, test_size, fresh_train_samples, batch_size, num_workers, pin_memory
+            seed,
+            train_size,
+            val_size,
+            test_size,
+            fresh_train_samples,
+            batch_size,
+            num_workers,
+            pin_memory,
+            train_epoch_offset,
         )
         from synth.video import BlockCorruptionSynth
 

@@ -20,15 +20,28 @@ class EpochIndexSampler(Sampler[int]):
     deals whole runs to the ranks), so samples that share work (the codec loop's clip groups,
     ``data.codec.frames_per_clip``) arrive together; with a batch size divisible by ``block`` a run
     never straddles two batches, hence never two workers. ``block=1`` is the plain shuffle.
+
+    ``epoch_offset`` k makes epoch e draw what epoch e + k would (order and, when ``fresh``, samples):
+    a run fine-tuned from a checkpoint of k epochs (``init_ckpt_path``) then sees new samples instead
+    of redrawing the first run's.
     """
 
     def __init__(
-        self, size: int, seed: int, shuffle: bool = True, fresh: bool = False, block: int = 1
+        self,
+        size: int,
+        seed: int,
+        shuffle: bool = True,
+        fresh: bool = False,
+        block: int = 1,
+        epoch_offset: int = 0,
     ) -> None:
         if size <= 0:
             raise ValueError(f"sampler size must be > 0, got {size}")
         if block < 1:
             raise ValueError(f"sampler block must be >= 1, got {block}")
+        if epoch_offset < 0:
+            raise ValueError(f"sampler epoch_offset must be >= 0, got {epoch_offset}")
+        self.epoch_offset = int(epoch_offset)
         self.size, self.seed, self.shuffle, self.fresh = int(size), int(seed), shuffle, fresh
         self.block = int(block)
         self.epoch = 0
@@ -46,14 +59,15 @@ class EpochIndexSampler(Sampler[int]):
         """This rank's indices: runs of ``block`` in (seed, epoch) order, the last run cut at ``size``
         (``block=1``: a plain permutation of the indices)."""
         rank, world = self._rank_world()
+        epoch = self.epoch + self.epoch_offset
         runs = -(-self.size // self.block)
         run_order = np.arange(runs)
         if self.shuffle:
-            run_order = np.random.default_rng([self.seed, self.epoch]).permutation(runs)
+            run_order = np.random.default_rng([self.seed, epoch]).permutation(runs)
         order = (run_order[rank::world, None] * self.block + np.arange(self.block)).ravel()
         order = order[order < self.size]
         if self.fresh:  # whole runs per epoch, so runs stay aligned with the groups they serve
-            order = order + self.epoch * runs * self.block
+            order = order + epoch * runs * self.block
         return order
 
     def __iter__(self) -> Iterator[int]:
