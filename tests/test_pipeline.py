@@ -56,6 +56,20 @@ def test_train_writes_checkpoints_curves_and_confusion(trained):
     assert not list(out.rglob("*.tmp")), "atomic writes left temporary files"
 
 
+def test_last_checkpoint_holds_the_final_weights(tmp_path):
+    """Saved every 3 steps, a 4-step run still ends with its step-4 weights in last.ckpt (Lightning's
+    own ModelCheckpoint leaves step 3's there)."""
+    overrides = ["trainer.max_epochs=1", "data.train_size=32", "test=false"]
+    cfg = compose_cfg(
+        "train", [*TINY, *overrides, "callbacks.last_checkpoint.every_n_train_steps=3"], tmp_path
+    )
+    _, objects = train(cfg)
+    last = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    assert objects["trainer"].global_step == last["global_step"] == 4
+    final = objects["model"].state_dict()
+    assert all(torch.equal(v.cpu(), final[k]) for k, v in last["state_dict"].items())
+
+
 class CrashAtStep(L.Callback):
     """Stops training with an error at a given step, as a killed run would stop."""
 
