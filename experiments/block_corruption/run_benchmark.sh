@@ -89,7 +89,11 @@ if [ -n "${MORE_FROM:-}${MORE_CKPT:-}" ]; then
     "$PY" train.py experiment=block_corruption_codec_clips_cpu_more "init_ckpt_path=$MORE_FROM" \
       "hydra.run.dir=$RUN/clips_cpu_more_train"
     MORE_CKPT=$(ls "$RUN"/clips_cpu_more_train/checkpoints/best-*.ckpt | head -1)
-    cp "$RUN/clips_cpu_more_train/learning_curve.json" "$RESULTS/clips_cpu_more_learning_curve.json"
+    for ext in json png; do
+      cp "$RUN/clips_cpu_more_train/learning_curve.$ext" "$RESULTS/clips_cpu_more_learning_curve.$ext"
+    done
   fi
   evaluate "$MORE_CKPT" clips_cpu_more_
+  "$PY" experiments/block_corruption/real_errors.py "$RESULTS/clips_cpu_more_eval_real_set.json" \
+    --dev "$RESULTS/clips_cpu_more_eval_real_dev_set.json" --out "$RESULTS/clips_cpu_more_real_errors.json"
 fi
