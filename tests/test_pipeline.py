@@ -64,7 +64,7 @@ def test_last_checkpoint_holds_the_final_weights(tmp_path):
         "train", [*TINY, *overrides, "callbacks.last_checkpoint.every_n_train_steps=3"], tmp_path
     )
     _, objects = train(cfg)
-    last = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    last = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
     assert objects["trainer"].global_step == last["global_step"] == 4
     final = objects["model"].state_dict()
     assert all(torch.equal(v.cpu(), final[k]) for k, v in last["state_dict"].items())
