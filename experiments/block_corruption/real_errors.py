@@ -14,11 +14,12 @@ decision flags a frame when the frame head's probability is above 0.5.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from pathlib import Path
 
 import numpy as np
+
+from vqa_train.data.manifest import read_manifest
 
 AREA_BINS = (0.0, 0.01, 0.02, 0.05, 0.1, 1.0)
 LEARNED_THRESHOLD = 0.5  # eval.py's learned decision: frame head probability > 0.5
@@ -29,17 +30,15 @@ def _scores(report_path: Path) -> tuple[dict, list[dict]]:
     frames = report.get("frames")
     if not report.get("real_set") or not frames:
         raise SystemExit(f"{report_path}: not a real-set eval report with per-frame scores")
-    root = Path(report["real_set"])
-    manifest = root / "manifest.csv"
-    if not manifest.is_file():
-        raise SystemExit(f"{report_path}: its real set {root} has no manifest.csv here")
-    rows = {str(root / r["path"]): r for r in csv.DictReader(manifest.open())}
+    classes = sorted({f["label"] for f in frames})
+    manifest, rows = read_manifest(report["real_set"], classes, required=("path", "label", "area_ratio"))
+    by_path = {str(r.path): dict(r.extra) for r in rows}
     out = []
     for f in frames:
-        row = rows.get(f["path"])
-        if row is None:
+        extra = by_path.get(f["path"])
+        if extra is None:
             raise SystemExit(f"{report_path}: frame {f['path']} is not in {manifest}")
-        out.append({**f, "area_ratio": float(row.get("area_ratio") or 0.0), "clip": row.get("clip", "")})
+        out.append({**f, "area_ratio": float(extra["area_ratio"] or 0.0), "clip": extra.get("clip", "")})
     return report, out
 
 
