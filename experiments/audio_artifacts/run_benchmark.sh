@@ -39,7 +39,8 @@ part() {
 best() { ls "$RUN/$1_train"/checkpoints/best-*.ckpt | head -1; }
 
 # recipe NAME EXPERIMENT [OVERRIDES...]: train experiment=EXPERIMENT ("" for the defaults, i.e. what
-# `make train` runs) into $RUN/NAME_train (timed),
+# `make train` runs) into $RUN/NAME_train (timed; the epoch count callbacks.fit_to_time chose, if it
+# ran, to $RESULTS/NAME_fit_to_time.txt),
 # evaluate its best checkpoint on the simulated test split ($EVAL_DATA), and copy the report, learning
 # curve and confusion matrix to $RESULTS/NAME_*; CKPT is left set for what follows.
 recipe() {
@@ -49,6 +50,9 @@ recipe() {
   start=$(date +%s)
   "$PY" train.py ${experiment:+"experiment=$experiment"} "$@" "hydra.run.dir=$RUN/${name}_train"
   echo "train wall time: $(( $(date +%s) - start )) s" | tee "$RESULTS/${name}_train_wall_time.txt"
+  if grep -qs "fit_to_time:" "$RUN/${name}_train/train.log"; then  # the epoch count fit_to_time chose
+    grep -h "fit_to_time:" "$RUN/${name}_train/train.log" | tee "$RESULTS/${name}_fit_to_time.txt"
+  fi
   CKPT=$(best "$name")
   cp "$RUN/${name}_train/learning_curve.json" "$RESULTS/${name}_learning_curve.json"
   "$PY" eval.py detector=audio_artifacts "ckpt_path=$CKPT" "hydra.run.dir=$RUN/${name}_eval" $EVAL_DATA
@@ -187,7 +191,6 @@ fi
 if part bf16; then
 EVAL_DATA=
 recipe bf16 audio_artifacts_bf16_cpu30
-grep -h "fit_to_time:" "$RUN/bf16_train/train.log" | tee "$RESULTS/bf16_fit_to_time.txt" || true
 for experiment in audio_artifacts_clicks_e12_cpu30 audio_artifacts_bf16_cpu30; do
   "$PY" experiments/audio_artifacts/bench_throughput.py "experiment=$experiment"
 done
@@ -198,7 +201,6 @@ fi
 if part default; then
 EVAL_DATA=
 recipe default ""
-grep -h "fit_to_time:" "$RUN/default_train/train.log" | tee "$RESULTS/default_fit_to_time.txt" || true
 # the defaults draw the clicks recipe's data (same seed, defects and test split)
 "$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/default_eval_simulated_test.json" \
   --experiment audio_artifacts_clicks_e12_cpu30
@@ -260,7 +262,6 @@ fi
 if part fill; then
 EVAL_DATA=
 recipe fill audio_artifacts_fill_cpu30
-grep -h "fit_to_time:" "$RUN/fill_train/train.log" | tee "$RESULTS/fill_fit_to_time.txt" || true
 "$PY" experiments/audio_artifacts/bench_throughput.py experiment=audio_artifacts_fill_cpu30
 "$PY" experiments/audio_artifacts/bacc_by_kind.py "$RESULTS/fill_eval_simulated_test.json" \
   --experiment audio_artifacts_fill_cpu30
@@ -451,7 +452,6 @@ fi
 if part frames_fill; then
 EVAL_DATA=
 recipe frames_fill audio_artifacts_frames_cpu30 callbacks.fit_to_time.budget_s=1680 callbacks.fit_to_time.max_epochs_cap=30
-grep -h "fit_to_time:" "$RUN/frames_fill_train/train.log" | tee "$RESULTS/frames_fill_fit_to_time.txt" || true
 fi
 
 # Width 48 in channels-last layout, given the whole budget (README "Wider, in channels-last layout"),
@@ -459,12 +459,10 @@ fi
 if part wide; then
 EVAL_DATA=
 recipe wide audio_artifacts_wide_cpu30
-grep -h "fit_to_time:" "$RUN/wide_train/train.log" | tee "$RESULTS/wide_fit_to_time.txt" || true
 fi
 if part wide wide_seed7; then
 EVAL_DATA=
 recipe wide_seed7 audio_artifacts_wide_cpu30 seed=7
-grep -h "fit_to_time:" "$RUN/wide_seed7_train/train.log" | tee "$RESULTS/wide_seed7_fit_to_time.txt" || true
 fi
 
 # Checks on the wide recipe's two seeds (README "Wider, in channels-last layout"): the clicks they miss,
@@ -482,7 +480,6 @@ fi
 if part wide_bf16; then
 EVAL_DATA=
 recipe wide_bf16 audio_artifacts_wide_bf16_cpu30
-grep -h "fit_to_time:" "$RUN/wide_bf16_train/train.log" | tee "$RESULTS/wide_bf16_fit_to_time.txt" || true
 fi
 
 # Training-step time in NCHW vs channels-last layout, CNN6 at widths 32 and 48 (README "Wider, in
@@ -520,12 +517,10 @@ fi
 if part dips_fill; then
 EVAL_DATA=
 recipe dips_fill audio_artifacts_dips_fill_cpu30
-grep -h "fit_to_time:" "$RUN/dips_fill_train/train.log" | tee "$RESULTS/dips_fill_fit_to_time.txt" || true
 fi
 if part dips_fill dips_fill_seed7; then
 EVAL_DATA=
 recipe dips_fill_seed7 audio_artifacts_dips_fill_cpu30 seed=7
-grep -h "fit_to_time:" "$RUN/dips_fill_seed7_train/train.log" | tee "$RESULTS/dips_fill_seed7_fit_to_time.txt" || true
 fi
 
 # Checks on the whole-budget dropout-cue recipe, the default (README "Dropouts", "The default recipe"):
