@@ -40,6 +40,19 @@ evaluate() {
   cp "$RUN/${p}eval_real_dev/metrics.json" "$RESULTS/${p}eval_real_dev_set.json"
 }
 
+# trained PREFIX EXPERIMENT [OVERRIDES...]: train EXPERIMENT afresh into $RUN/PREFIXtrain, copy its
+# learning curve to results/PREFIXlearning_curve.{json,png} and leave its best checkpoint in BEST.
+trained() {
+  local p=$1 experiment=$2
+  shift 2
+  rm -rf "$RUN/${p}train"  # a rerun must not find an earlier run's best checkpoint
+  "$PY" train.py "experiment=$experiment" "$@" "hydra.run.dir=$RUN/${p}train"
+  BEST=$(ls "$RUN/${p}train"/checkpoints/best-*.ckpt | head -1)
+  for ext in json png; do
+    cp "$RUN/${p}train/learning_curve.$ext" "$RESULTS/${p}learning_curve.$ext"
+  done
+}
+
 if [ "${GPU_RECIPES:-1}" != 0 ]; then
   # 2. Train (unless CKPT is given).
   if [ -z "${CKPT:-}" ]; then
@@ -58,9 +71,8 @@ if [ "${GPU_RECIPES:-1}" != 0 ]; then
   #    (GPU) unless CODEC_CKPT is given, then the same evaluations.
   if [ -n "${CODEC:-}${CODEC_CKPT:-}" ]; then
     if [ -z "${CODEC_CKPT:-}" ]; then
-      "$PY" train.py experiment=block_corruption_codec_gpu test=false "hydra.run.dir=$RUN/codec_train"
-      CODEC_CKPT=$(ls "$RUN"/codec_train/checkpoints/best-*.ckpt | head -1)
-      cp "$RUN/codec_train/learning_curve.json" "$RESULTS/codec_learning_curve.json"
+      trained codec_ block_corruption_codec_gpu test=false
+      CODEC_CKPT=$BEST
     fi
     evaluate "$CODEC_CKPT" codec_
   fi
@@ -72,10 +84,8 @@ fi
 if [ -n "${CLIPS_CPU:-}${CLIPS_CPU_CKPT:-}" ]; then
   "$PY" experiments/block_corruption/bench_cpu_step.py
   if [ -z "${CLIPS_CPU_CKPT:-}" ]; then
-    rm -rf "$RUN/clips_cpu_train"
-    "$PY" train.py experiment=block_corruption_codec_clips_cpu "hydra.run.dir=$RUN/clips_cpu_train"
-    CLIPS_CPU_CKPT=$(ls "$RUN"/clips_cpu_train/checkpoints/best-*.ckpt | head -1)
-    cp "$RUN/clips_cpu_train/learning_curve.json" "$RESULTS/clips_cpu_learning_curve.json"
+    trained clips_cpu_ block_corruption_codec_clips_cpu
+    CLIPS_CPU_CKPT=$BEST
   fi
   evaluate "$CLIPS_CPU_CKPT" clips_cpu_
 fi
@@ -85,13 +95,8 @@ fi
 #    first run never drew, unless MORE_CKPT is given; then the same evaluations.
 if [ -n "${MORE_FROM:-}${MORE_CKPT:-}" ]; then
   if [ -z "${MORE_CKPT:-}" ]; then
-    rm -rf "$RUN/clips_cpu_more_train"
-    "$PY" train.py experiment=block_corruption_codec_clips_cpu_more "init_ckpt_path=$MORE_FROM" \
-      "hydra.run.dir=$RUN/clips_cpu_more_train"
-    MORE_CKPT=$(ls "$RUN"/clips_cpu_more_train/checkpoints/best-*.ckpt | head -1)
-    for ext in json png; do
-      cp "$RUN/clips_cpu_more_train/learning_curve.$ext" "$RESULTS/clips_cpu_more_learning_curve.$ext"
-    done
+    trained clips_cpu_more_ block_corruption_codec_clips_cpu_more "init_ckpt_path=$MORE_FROM"
+    MORE_CKPT=$BEST
   fi
   evaluate "$MORE_CKPT" clips_cpu_more_
   "$PY" experiments/block_corruption/real_errors.py "$RESULTS/clips_cpu_more_eval_real_set.json" \
